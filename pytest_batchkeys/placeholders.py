@@ -1,0 +1,39 @@
+"""The fixed values replay uses and the scrubber writes: one place, so both always agree."""
+
+from __future__ import annotations
+
+import base64
+from typing import Final
+
+
+def _fake_key(label: str) -> str:
+    """A key of the real shape (base64 of 64 bytes) whose decoded text says it is a fake."""
+    raw = (f"batchkeys-placeholder-{label}-key-not-a-secret|" * 3).encode()[:64]
+    return base64.b64encode(raw).decode()
+
+
+SUBSCRIPTION_ID: Final = "00000000-0000-0000-0000-000000000000"
+TENANT_ID: Final = "00000000-0000-0000-0000-000000000000"
+CLIENT_ID: Final = "00000000-0000-0000-0000-00000000c1d0"
+RESOURCE_GROUP: Final = "batchkeys-rg"
+ACCOUNT_NAME: Final = "batchkeysacct"
+FAKE_PRIMARY_KEY: Final = _fake_key("primary")
+FAKE_SECONDARY_KEY: Final = _fake_key("secondary")
+REDACTED: Final = "REDACTED"
+REDACTED_AUTHORIZATION: Final = "Bearer REDACTED"
+
+#: Values other recorders use in place of keys; `batchkeys verify` treats them as placeholders.
+KNOWN_KEY_PLACEHOLDERS: Final = frozenset(
+    {
+        FAKE_PRIMARY_KEY,
+        FAKE_SECONDARY_KEY,
+        "fakeKey",
+        "Sanitized",
+        "sanitized",
+        "fakeBatchAccountKey0==",
+        "fakeBatchAccountKey1==",
+        "REDACTED",
+        "AAAA==",
+        "BBBB==",
+    }
+)
