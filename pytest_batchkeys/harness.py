@@ -1,0 +1,221 @@
+"""Per-session state of the plugin: settings, spec, credentials, cassettes, counters.
+
+Kept out of plugin.py so it can be tested without pytester; imports vcrpy and the spec lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from . import __version__, placeholders
+from .auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
+from .cassettes import METADATA_KEY, CassetteRun, plan, serialize_cassette, use_cassette
+from .client import Target
+from .errors import CassetteError
+from .network import GuardLog, block_outbound
+from .settings import Settings, validate_live
+
+if TYPE_CHECKING:
+    from .spec import LoadedSpec
+
+COUNTERS: Final = (
+    "cassettes_replayed",
+    "cassettes_recorded",
+    "cassettes_missing",
+    "cases_replayed",
+    "cases_new",
+    "checks_run",
+    "checks_failed",
+)
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
+
+
+class Harness:
+    """Everything the fixtures share within one pytest session (one per xdist worker)."""
+
+    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.env = dict(env)
+        self.counters: Counter[str] = Counter()
+        self.guard_log = GuardLog()
+        self._spec: LoadedSpec | None = None
+        self._provider: TokenProvider | None = None
+        if settings.is_live:
+            validate_live(settings)
+            self._provider = provider_from_env(settings, self.env, on_secret=remember_secret)
+
+    # -- spec -------------------------------------------------------------------------------
+    @property
+    def spec(self) -> LoadedSpec:
+        """The contract: --batch-spec if given, else the bundled spec (loaded once)."""
+        if self._spec is None:
+            from . import spec
+
+            self._spec = (
+                spec.load_spec(self.settings.spec) if self.settings.spec else spec.load_bundled()
+            )
+        return self._spec
+
+    @property
+    def api_version(self) -> str:
+        """--batch-api-version, else the spec's newest stable version."""
+        return self.settings.api_version or self.spec.default_api_version
+
+    # -- credentials ------------------------------------------------------------------------
+    @property
+    def provider(self) -> TokenProvider:
+        """The session's token source: real credentials live, a placeholder token in replay."""
+        return self._provider or StaticToken(REPLAY_TOKEN, description="replay placeholder")
+
+    # -- cassettes --------------------------------------------------------------------------
+    def cassette_path(self, nodeid: str, given: str | None = None) -> Path:
+        """The marker's `cassette=` under the cassette dir, else one derived from the node id."""
+        base = self.settings.cassette_dir
+        if given:
+            path = Path(given)
+            return path if path.is_absolute() else base / path
+        file_part, _, rest = nodeid.partition("::")
+        directory = Path(file_part).with_suffix("")
+        name = _UNSAFE.sub("_", rest.replace("::", ".")) or "module"
+        return base / directory / f"{name}.yaml"
+
+    @contextmanager
+    def cassette(self, path: Path, nodeid: str) -> Iterator[CassetteRun | None]:
+        """Replay or record `path` for one test; yields None in live mode (nothing recorded)."""
+        mode = self.settings.mode
+        if mode == "live":
+            yield None
+            return
+        action = plan(path, mode=mode, record_mode=self.settings.record_mode)
+        if action == "replay" and not path.exists():
+            self.counters["cassettes_missing"] += 1
+            raise CassetteError(missing_cassette_message(path, nodeid), anchor="missing-cassette")
+        with ExitStack() as stack:
+            if action == "replay":
+                stack.enter_context(block_outbound(self.guard_log, context=nodeid))
+            run = stack.enter_context(
+                use_cassette(
+                    path,
+                    action,
+                    prepare_save=self._prepare_save,
+                    metadata=self._recording_metadata() if action != "replay" else None,
+                )
+            )
+            yield run
+        self.counters["cassettes_replayed" if action == "replay" else "cassettes_recorded"] += 1
+
+    def _recording_metadata(self) -> dict[str, Any]:
+        """What a recorded cassette says about how it was made (checked for staleness in replay)."""
+        return {
+            "recorded_with": f"pytest-batchkeys {__version__}",
+            "api_version": self.api_version,
+            "spec_fingerprint": self.spec.fingerprint,
+        }
+
+    def _prepare_save(
+        self, interactions: list[dict[str, Any]], metadata: dict[str, Any], path: Path
+    ) -> str:
+        """Scrub, serialize and leak-check a cassette about to be written."""
+        from .leakguard import guard_text
+        from .scrub import ScrubRules, scrub_interactions
+
+        for interaction in interactions:
+            remember_keys_in_body(interaction.get("response", {}).get("body"))
+        rules = ScrubRules(replacements=self.replacements())
+        scrubbed = scrub_interactions(interactions, rules)
+        text = serialize_cassette(scrubbed, {METADATA_KEY: metadata} if metadata else {})
+        guard_text(text, cassette=str(path))
+        return text
+
+    def replacements(self) -> tuple[tuple[str, str], ...]:
+        """Real identifiers of the target and credentials → the replay placeholders."""
+        pairs = [
+            (self.settings.subscription_id, placeholders.SUBSCRIPTION_ID),
+            (self.settings.resource_group, placeholders.RESOURCE_GROUP),
+            (self.settings.account_name, placeholders.ACCOUNT_NAME),
+            (self.env.get("AZURE_TENANT_ID"), placeholders.TENANT_ID),
+            (self.env.get("AZURE_CLIENT_ID"), placeholders.CLIENT_ID),
+        ]
+        return tuple((real, fake) for real, fake in pairs if real and real != fake)
+
+    def target(self, run: CassetteRun | None) -> Target:
+        """Placeholders when the test replays, the configured target otherwise."""
+        if run is None or run.action != "replay":
+            settings = self.settings
+            return Target(
+                subscription_id=settings.subscription_id or placeholders.SUBSCRIPTION_ID,
+                resource_group=settings.resource_group or placeholders.RESOURCE_GROUP,
+                account_name=settings.account_name or placeholders.ACCOUNT_NAME,
+                api_version=self.api_version,
+            )
+        return Target(
+            subscription_id=placeholders.SUBSCRIPTION_ID,
+            resource_group=placeholders.RESOURCE_GROUP,
+            account_name=placeholders.ACCOUNT_NAME,
+            api_version=str(run.metadata.get("api_version") or self.api_version),
+        )
+
+    def summary_lines(self) -> list[str]:
+        """Terminal summary: mode, endpoint (no secrets), cassettes, generated cases, checks."""
+        c = self.counters
+        settings = self.settings
+        endpoint = settings.arm_url if settings.is_live else "cassettes (offline)"
+        lines = [
+            f"mode: {settings.mode}"
+            + (f" ({settings.record_mode})" if settings.mode == "record" else "")
+            + f"; endpoint: {endpoint}; cassette dir: {settings.cassette_dir}",
+            f"cassettes: {c['cassettes_replayed']} replayed, {c['cassettes_recorded']} recorded, "
+            f"{c['cassettes_missing']} missing",
+            f"generated cases: {c['cases_replayed']} replayed, {c['cases_new']} new",
+            f"checks: {c['checks_run']} run, {c['checks_failed']} failed",
+        ]
+        if self.guard_log.blocked:
+            lines.append(f"network: {len(self.guard_log.blocked)} outbound connection(s) blocked")
+        return lines
+
+
+def missing_cassette_message(path: Path, nodeid: str) -> str:
+    """What to say when replay has no cassette for a test."""
+    return (
+        f"No cassette for {nodeid}: {path} does not exist. Replay mode never calls out and "
+        f"never skips. Record it against Azure (or a simulator) with:\n"
+        f"    pytest --batch-record '{nodeid}'\n"
+        "(needs a target and credentials; see docs/recording.md)"
+    )
+
+
+def remember_secret(value: str, kind: str) -> None:
+    """Register a secret with the leak guard and the redactor (lazy import keeps start-up light)."""
+    from .leakguard import REGISTRY
+
+    REGISTRY.add(value, kind)
+
+
+def remember_keys_in_body(body: Any) -> None:
+    """Register `primary`/`secondary` values of a listKeys-shaped JSON body as secrets."""
+    text = body.get("string") if isinstance(body, dict) else body
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not isinstance(text, str) or ('"primary"' not in text and '"secondary"' not in text):
+        return
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return
+    if isinstance(payload, dict):
+        for name in ("primary", "secondary"):
+            value = payload.get(name)
+            if isinstance(value, str) and value:
+                remember_secret(value, f"{name} key")
+
+
+def environment() -> dict[str, str]:
+    """A copy of the process environment (the one impure input of settings)."""
+    return dict(os.environ)

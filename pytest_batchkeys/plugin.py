@@ -1,0 +1,218 @@
+"""pytest glue: options, marker, fixtures, report hooks. Logic lives in the other modules."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import BatchKeysError, UsageProblem
+from .harness import COUNTERS, Harness, environment
+from .settings import OPTIONS, Settings, cli_values, resolve
+
+if TYPE_CHECKING:
+    import requests
+
+    from .cassettes import CassetteRun
+    from .client import BatchKeysClient, Target
+
+HARNESS = pytest.StashKey[Harness]()
+RUN = pytest.StashKey["CassetteRun | None"]()
+MARKER = "batchkeys"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("batchkeys", "batchkeys: Azure Batch listKeys cassettes and contract")
+    group.addoption(
+        "--batch-live",
+        action="store_true",
+        dest="batch_live",
+        default=None,
+        help="talk to the real endpoint; no cassette is read or written (ini/env: "
+        "batchkeys_mode / BATCHKEYS_MODE=live)",
+    )
+    group.addoption(
+        "--batch-record",
+        nargs="?",
+        const="new",
+        choices=("new", "all"),
+        dest="batch_record",
+        default=None,
+        metavar="MODE",
+        help="live, and write scrubbed cassettes: new (default) records missing cassettes only, "
+        "all re-records every cassette the run touches (ini/env: batchkeys_record_mode / "
+        "BATCHKEYS_RECORD_MODE)",
+    )
+    for option in OPTIONS:
+        if option.field in ("mode", "record_mode"):
+            continue
+        env = f"; env {option.env}" if option.env else ""
+        kwargs: dict[str, Any] = {"dest": option.field, "default": None}
+        if option.metavar is None:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["metavar"] = option.metavar
+        group.addoption(option.flag, help=f"{option.help} (ini {option.ini}{env})", **kwargs)
+    for option in OPTIONS:
+        parser.addini(option.ini, help=option.help, default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(cassette=None): replay (or record) this test's listKeys traffic in a "
+        "cassette; cassette= names the file under the cassette dir",
+    )
+    try:
+        settings = resolve(
+            cli_values(config.getoption),
+            {option.ini: config.getini(option.ini) for option in OPTIONS},
+            environment(),
+            rootdir=config.rootpath,
+        )
+        harness = Harness(settings, environment())
+        if settings.spec:
+            harness.spec  # noqa: B018 - load now so a bad --batch-spec is a usage error
+    except UsageProblem as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[HARNESS] = harness
+
+
+def _harness(config: pytest.Config) -> Harness:
+    return config.stash[HARNESS]
+
+
+@pytest.fixture(scope="session")
+def batchkeys_settings(pytestconfig: pytest.Config) -> Settings:
+    """The resolved settings of this run (mode, target, endpoint, cassette dir...)."""
+    return _harness(pytestconfig).settings
+
+
+@pytest.fixture
+def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun | None]:
+    """The test's cassette, replaying or recording; None in live mode."""
+    harness = _harness(request.config)
+    marker = request.node.get_closest_marker(MARKER)
+    given = marker.kwargs.get("cassette") if marker else None
+    path = harness.cassette_path(request.node.nodeid, given)
+    try:
+        with harness.cassette(path, request.node.nodeid) as run:
+            request.node.stash[RUN] = run
+            yield run
+    except BatchKeysError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _batchkeys_marker(request: pytest.FixtureRequest) -> None:
+    """Marked tests get their cassette even when they request no batchkeys fixture."""
+    if request.node.get_closest_marker(MARKER) is not None:
+        request.getfixturevalue("batchkeys_cassette")
+
+
+@pytest.fixture
+def batchkeys_target(
+    request: pytest.FixtureRequest, batchkeys_cassette: CassetteRun | None
+) -> Target:
+    """Subscription, resource group, account, api-version: placeholders in replay, real live."""
+    return _harness(request.config).target(batchkeys_cassette)
+
+
+@pytest.fixture
+def batchkeys_session(
+    request: pytest.FixtureRequest, batchkeys_cassette: CassetteRun | None
+) -> Iterator[requests.Session]:
+    """A requests.Session with auth, timeouts and (live) bounded retries."""
+    from .client import build_session
+
+    harness = _harness(request.config)
+    with build_session(harness.settings, harness.provider) as session:
+        yield session
+
+
+@pytest.fixture
+def batchkeys_client(
+    request: pytest.FixtureRequest, batchkeys_session: requests.Session, batchkeys_target: Target
+) -> BatchKeysClient:
+    """Calls listKeys on the target; keyword overrides make negative tests one line."""
+    from .client import BatchKeysClient
+
+    return BatchKeysClient(
+        batchkeys_session, _harness(request.config).settings.arm_url, batchkeys_target
+    )
+
+
+@pytest.fixture(scope="session")
+def batchkeys_spec(pytestconfig: pytest.Config) -> Any:
+    """The loaded, repaired spec (LoadedSpec) of the contract."""
+    return _harness(pytestconfig).spec
+
+
+@pytest.fixture(scope="session")
+def batchkeys_schema(pytestconfig: pytest.Config) -> Any:
+    """The schemathesis schema of BatchAccount_GetKeys, base URL set to the configured endpoint."""
+    from .spec import schemathesis_schema
+
+    harness = _harness(pytestconfig)
+    return schemathesis_schema(harness.spec, harness.settings.arm_url)
+
+
+@pytest.fixture
+def batchkeys_simulator() -> Iterator[Any]:
+    """A local listKeys + token endpoint simulator on a free loopback port, stopped afterwards."""
+    from .simulator import Simulator
+
+    with Simulator() as simulator:
+        yield simulator
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Replace a vcrpy 'cannot overwrite' error with our message naming the closest request."""
+    failure: BaseException | None = None
+    try:
+        result = yield
+    except BaseException as exc:
+        failure = exc
+    run = item.stash.get(RUN, None)
+    if run is not None and run.misses:
+        lines = "\n".join(miss.describe() for miss in run.misses)
+        pytest.fail(
+            f"Request not found in cassette {run.path}:\n{lines}\n"
+            f"Record it again with: pytest --batch-record=all '{item.nodeid}'",
+            pytrace=False,
+        )
+    if failure is not None:
+        raise failure
+    return result
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    harness = config.stash.get(HARNESS, None)
+    if harness is None or not _used(harness):
+        return
+    terminalreporter.write_sep("-", "batchkeys")
+    for line in harness.summary_lines():
+        terminalreporter.write_line(line)
+
+
+def _used(harness: Harness) -> bool:
+    return any(harness.counters[name] for name in COUNTERS) or harness.settings.is_live
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand the counters to the controller."""
+    harness = session.config.stash.get(HARNESS, None)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if harness is not None and workeroutput is not None:
+        workeroutput["batchkeys_counters"] = dict(harness.counters)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller, add up the workers' counters."""
+    counters = getattr(node, "workeroutput", {}).get("batchkeys_counters")
+    harness = node.config.stash.get(HARNESS, None)
+    if counters and harness is not None:
+        harness.counters.update(counters)
