@@ -12,7 +12,7 @@ import binascii
 import json
 import shlex
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, NamedTuple
@@ -273,8 +273,9 @@ def _json_error_text(content: bytes, error: ValueError) -> str:
     if stripped.startswith(b"<"):
         return f"the body looks like an HTML/XML page ({len(content)} bytes starting with '<')"
     if isinstance(error, json.JSONDecodeError):
-        if error.pos >= len(error.doc.rstrip()):
-            return f"the JSON ends early: {len(content)} bytes, cut off ({error.msg})"
+        reason = error.msg.removesuffix(" starting at")
+        if error.pos >= len(error.doc.rstrip()) or reason == "Unterminated string":
+            return f"the JSON is cut off after {len(content)} bytes ({reason})"
         return (
             f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg} "
             f"({len(content)} bytes)"
@@ -659,10 +660,20 @@ def _dedupe_not_json(found: list[tuple[str, Problem]]) -> list[tuple[str, Proble
     return [(name, p) for name, p in found if not p.not_json or name == keep]
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value, at any depth."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _strings(item)
+
+
 def _body_secrets(exchange: Exchange) -> list[str]:
-    """The key values in the response body (strings of 8+ characters), to keep out of messages."""
+    """Strings of 8+ characters under the body's primary/secondary, to keep out of messages."""
     body = exchange.body if isinstance(exchange.body, dict) else {}
-    return [v for v in (body.get(n) for n in KEY_FIELDS) if isinstance(v, str) and len(v) >= 8]
+    found = [text for name in KEY_FIELDS for text in _strings(body.get(name))]
+    return sorted({text for text in found if len(text) >= 8}, key=len, reverse=True)
 
 
 def _scrubber(exchange: Exchange, redact: Callable[[str], str] | None) -> Callable[[str], str]:
