@@ -631,3 +631,19 @@ def test_contract_violation_is_an_assertion_error_with_fields() -> None:
     violation = ContractViolation(check="c", title="T", curl="curl x", expected="E", actual="A")
     assert isinstance(violation, AssertionError)
     assert str(violation) == "T [c]\nRequest: curl x\nExpected: E\nGot: A"
+
+
+@pytest.fixture(scope="module")
+def bundled_operation() -> Any:
+    """The listKeys operation as spec.py builds it from the bundled 2026-08-01 contract."""
+    from pytest_batchkeys import spec
+
+    schema = spec.schemathesis_schema(spec.load_bundled(), BASE_URL)
+    return spec.get_operation(schema)
+
+
+def test_bundled_operation_passes_good_and_catches_every_break(bundled_operation: Any) -> None:
+    assert run_checks(response(), operation=bundled_operation).ok
+    for name, broken, expected in BROKEN:
+        got = failed(run_checks(response(**broken), operation=bundled_operation))
+        assert expected.items() <= got.items(), name
