@@ -1,0 +1,310 @@
+"""ARM's answer to listKeys, checked in the simulator's documented (assumed) order."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import random
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+from .. import placeholders
+from .config import (
+    ACCOUNT_NAME_RE,
+    LISTKEYS_ACTION,
+    RESOURCE_GROUP_RE,
+    UUID_RE,
+    Account,
+    Principal,
+    ResourceGroup,
+    SimulatorConfig,
+    Subscription,
+)
+from .throttle import Buckets
+from .tokens import Grant, TokenStore
+from .wire import Reply, arm_error, json_reply, retry_after_headers
+
+_KEY_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ArmRequest:
+    """The parts of a listKeys request the checks look at."""
+
+    subscription: str
+    resource_group: str
+    account: str
+    query: str
+    authorization: str | None
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class ArmContext:
+    """What listKeys consults: configuration, issued tokens, throttle buckets, base URL."""
+
+    config: SimulatorConfig
+    tokens: TokenStore
+    buckets: Buckets
+    base_url: str
+
+
+def ensure_keys(account: Account, where: str, seed: int | None) -> tuple[str, str]:
+    """The account's keys, generating missing ones once: base64 of 64 bytes, distinct."""
+    with _KEY_LOCK:
+        if account.primary is None or account.secondary is None:
+            rng = random.Random(f"{seed}:{where}".lower()) if seed is not None else None
+            made: list[str] = []
+            while len(made) < 2:
+                raw = rng.randbytes(64) if rng is not None else secrets.token_bytes(64)
+                key = base64.b64encode(raw).decode()
+                if key not in made and key not in (account.primary, account.secondary):
+                    made.append(key)
+            account.primary = account.primary or made[0]
+            account.secondary = account.secondary or made[1]
+        return account.primary, account.secondary
+
+
+def _challenge(ctx: ArmContext, tenant: str | None, description: str) -> list[tuple[str, str]]:
+    authority = f"{ctx.base_url}/{tenant or placeholders.TENANT_ID}"
+    value = (
+        f'Bearer authorization_uri="{authority}", error="invalid_token", '
+        f'error_description="{description}"'
+    )
+    return [("WWW-Authenticate", value)]
+
+
+def _when(epoch: float) -> str:
+    moment = datetime.fromtimestamp(epoch, UTC)
+    hour = moment.hour % 12 or 12
+    return f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment:%M:%S %p}"
+
+
+def _authenticate(ctx: ArmContext, req: ArmRequest) -> Grant | Reply:
+    config = ctx.config
+    header = (req.authorization or "").strip()
+    if not header:
+        text = "The authentication failed because of missing 'Authorization' header."
+        return arm_error(
+            config.error("missing_authorization"),
+            "Authentication failed. The 'Authorization' header is missing.",
+            headers=_challenge(ctx, None, text),
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        text = "The authentication failed because of a malformed 'Authorization' header."
+        return arm_error(
+            config.error("malformed_authorization"),
+            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+            headers=_challenge(ctx, None, text),
+        )
+    grant = ctx.tokens.lookup(token.strip(), config.static_tokens)
+    if grant is None:
+        text = "The access token is invalid."
+        return arm_error(config.error("invalid_token"), text, headers=_challenge(ctx, None, text))
+    if grant.expired():
+        assert grant.expires_at is not None
+        text = (
+            f"The access token expiry UTC time '{_when(grant.expires_at)}' is earlier than "
+            f"current UTC time '{_when(datetime.now(UTC).timestamp())}'."
+        )
+        return arm_error(
+            config.error("expired_token"), text, headers=_challenge(ctx, grant.tenant, text)
+        )
+    return grant
+
+
+def _check_body(config: SimulatorConfig, req: ArmRequest) -> Reply | None:
+    if not req.body.strip():
+        return None
+    media = req.content_type.split(";")[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        return arm_error(
+            config.error("unsupported_media_type"),
+            f"The content media type '{media}' is not supported. Only 'application/json' is "
+            "supported.",
+        )
+    try:
+        json.loads(req.body)
+    except ValueError:
+        return arm_error(
+            config.error("invalid_body"),
+            "The request content was invalid and could not be "
+            "deserialized: the body is not valid JSON.",
+        )
+    return None
+
+
+def _check_api_version(config: SimulatorConfig, query: str) -> Reply | None:
+    params = parse_qs(query, keep_blank_values=True)
+    values = [v for k, vs in params.items() if k.lower() == "api-version" for v in vs]
+    if not values or not values[0]:
+        return arm_error(
+            config.error("missing_api_version"),
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    version = ",".join(values)
+    supported = config.api_versions
+    if version.lower() in {v.lower() for v in supported}:
+        return None
+    choice = config.error("unsupported_api_version")
+    listed = ",".join(supported)
+    if choice.code == "NoRegisteredProviderFound":
+        message = (
+            f"No registered resource provider found for location '{config.region.lower()}' and "
+            f"API version '{version}' for type 'batchAccounts'. The supported api-versions are "
+            f"'{', '.join(supported)}'."
+        )
+    else:
+        message = f"The api-version '{version}' is invalid. The supported versions are '{listed}'."
+    return arm_error(choice, message)
+
+
+def _check_names(config: SimulatorConfig, req: ArmRequest) -> Reply | None:
+    if not UUID_RE.match(req.subscription):
+        return arm_error(
+            config.error("invalid_subscription_id"),
+            f"The provided subscription identifier '{req.subscription}' is malformed or invalid.",
+        )
+    if not RESOURCE_GROUP_RE.match(req.resource_group):
+        return arm_error(
+            config.error("invalid_resource_group_name"),
+            f"Resource group name '{req.resource_group}' is invalid: it must be 1-90 characters "
+            "of ASCII letters, digits, '-', '_', '.', '(' and ')'.",
+            target="resourceGroupName",
+        )
+    if not ACCOUNT_NAME_RE.match(req.account):
+        return arm_error(
+            config.error("invalid_account_name"),
+            f"Account name '{req.account}' is invalid: it must be 3-24 characters of letters "
+            "and digits.",
+            target="accountName",
+        )
+    return None
+
+
+def _principal(config: SimulatorConfig, principal_id: str) -> Principal:
+    for principal in config.principals:
+        if principal.id.lower() == principal_id.lower():
+            return principal
+    return Principal(principal_id, list(config.default_actions))
+
+
+def _permitted(principal: Principal, scope: str) -> bool:
+    action = LISTKEYS_ACTION.lower()
+    if not any(fnmatch.fnmatchcase(action, pattern.lower()) for pattern in principal.actions):
+        return False
+    lowered = scope.lower()
+    for allowed in principal.scopes:
+        prefix = allowed.lower().rstrip("/")
+        if not prefix or lowered == prefix or lowered.startswith(prefix + "/"):
+            return True
+    return False
+
+
+def _find_subscription(config: SimulatorConfig, sub_id: str) -> Subscription | None:
+    return next((s for s in config.subscriptions if s.id.lower() == sub_id.lower()), None)
+
+
+def _find_group(sub: Subscription, name: str) -> ResourceGroup | None:
+    return next((g for g in sub.resource_groups if g.name.lower() == name.lower()), None)
+
+
+def _find_account(group: ResourceGroup, name: str) -> Account | None:
+    return next((a for a in group.accounts if a.name.lower() == name.lower()), None)
+
+
+def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
+    """Run the checks in order; the first failing one answers, else 200 with the keys."""
+    config = ctx.config
+    grant = _authenticate(ctx, req)
+    if isinstance(grant, Reply):
+        return grant
+    early = (
+        _check_body(config, req)
+        or _check_api_version(config, req.query)
+        or _check_names(config, req)
+    )
+    if early is not None:
+        return early
+    sub = _find_subscription(config, req.subscription)
+    if sub is None:
+        return arm_error(
+            config.error("subscription_not_found"),
+            f"The subscription '{req.subscription}' could not be found.",
+        )
+    if sub.tenant is not None and (grant.tenant or "").lower() != sub.tenant.lower():
+        text = (
+            f"The access token is from the wrong issuer 'https://sts.windows.net/{grant.tenant}/'."
+            f" It must match the tenant 'https://sts.windows.net/{sub.tenant}/' associated with "
+            f"this subscription. Please use the authority (URL) '{ctx.base_url}/{sub.tenant}' to "
+            "get the token."
+        )
+        return arm_error(
+            config.error("wrong_token_tenant"), text, headers=_challenge(ctx, sub.tenant, text)
+        )
+    taken = ctx.buckets.take(sub.id.lower())
+    if not taken.allowed:
+        reply = arm_error(
+            config.error("throttled"),
+            "The request is being throttled as the limit has been reached for operation type - "
+            "Write. For more information, see - https://aka.ms/srpthrottlinglimits",
+            headers=retry_after_headers(taken.retry_after),
+        )
+        reply.writes_remaining = 0
+        return reply
+    reply = _resolve(ctx, req, sub, grant)
+    reply.writes_remaining = taken.remaining
+    return reply
+
+
+def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) -> Reply:
+    config = ctx.config
+    scope = (
+        f"/subscriptions/{req.subscription}/resourcegroups/{req.resource_group}"
+        f"/providers/Microsoft.Batch/batchAccounts/{req.account}"
+    )
+    principal = _principal(config, grant.principal)
+    if not _permitted(principal, scope):
+        return arm_error(
+            config.error("authorization_failed"),
+            f"The client '{grant.client_id}' with object id '{principal.oid()}' does not have "
+            f"authorization to perform action '{LISTKEYS_ACTION}' over scope '{scope}' or the "
+            "scope is invalid. If access was recently granted, please refresh your credentials.",
+        )
+    group = _find_group(sub, req.resource_group)
+    if group is None:
+        return arm_error(
+            config.error("resource_group_not_found"),
+            f"Resource group '{req.resource_group}' could not be found.",
+        )
+    account = _find_account(group, req.account)
+    if account is None:
+        return arm_error(
+            config.error("account_not_found"),
+            f"The Resource 'Microsoft.Batch/batchAccounts/{req.account}' under resource group "
+            f"'{req.resource_group}' was not found. For more details please go to "
+            "https://aka.ms/ARMResourceNotFoundFix",
+        )
+    if account.pool_allocation_mode == "UserSubscription":
+        return arm_error(
+            config.error("user_subscription_mode"),
+            f"The operation is not allowed for Batch account '{account.name}': accounts in "
+            "'UserSubscription' pool allocation mode must use Microsoft Entra ID instead of keys.",
+        )
+    if "sharedkey" not in {m.lower() for m in account.allowed_authentication_modes}:
+        return arm_error(
+            config.error("shared_key_disabled"),
+            f"The operation is not allowed for Batch account '{account.name}': its "
+            "allowedAuthenticationModes do not contain 'SharedKey'.",
+        )
+    where = f"{sub.id}/{group.name}/{account.name}"
+    primary, secondary = ensure_keys(account, where, config.seed)
+    return json_reply(
+        200, {"accountName": account.name, "primary": primary, "secondary": secondary}
+    )

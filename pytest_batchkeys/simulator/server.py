@@ -1,0 +1,111 @@
+"""HTTP serving (werkzeug, threaded, quiet) and the `batchkeys serve` command."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from ..errors import ConfigError
+from .wire import JSON_TYPE
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Logs nothing, times out idle clients, and answers unparsable HTTP with an ARM body."""
+
+    timeout = 30
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """Silence: per-request logs would cost time and could echo tokens."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Silence, see log()."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """ARM-shaped error for requests http.server rejects before the app sees them."""
+        body = json.dumps(
+            {"error": {"code": "BadRequest", "message": f"Malformed HTTP request: {message}"}}
+        ).encode()
+        self.close_connection = True
+        try:
+            self.send_response(code)
+            self.send_header("Content-Type", JSON_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if getattr(self, "command", None) != "HEAD" and code >= 200:
+                self.wfile.write(body)
+        except OSError:
+            pass
+
+
+class QuietServer(ThreadedWSGIServer):
+    """A threaded werkzeug server that never prints a traceback for a bad connection."""
+
+    daemon_threads = True
+    handler_errors = 0
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Count instead of printing: a bad client must not spam or stop the server."""
+        self.handler_errors += 1
+
+
+def make_quiet_server(host: str, port: int, app: Any) -> QuietServer:
+    """A bound, listening server for `app`; port 0 picks a free port."""
+    return QuietServer(host, port, app, QuietHandler)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_main(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM; first stdout line is the base URL. Exit 0, or 2 on bad input."""
+    from .control import Simulator
+    from .loader import load_config
+
+    host: str = args.host
+    if not is_loopback(host) and not args.allow_remote:
+        print(
+            f"batchkeys serve: refusing to bind {host!r}: it is not a loopback address and the "
+            "simulator serves keys and tokens in clear. Use --host 127.0.0.1, or pass "
+            "--allow-remote if you really mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        config = load_config(args.config) if args.config else None
+        sim = Simulator(config, host=host, port=args.port).start()
+    except ConfigError as exc:
+        print(f"batchkeys serve: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"batchkeys serve: cannot bind {host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(sim.url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.stop()
+    return 0
