@@ -8,8 +8,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-import requests
-
 from .clouds import scope_for
 from .errors import CredentialError
 from .settings import Settings, is_loopback_url
@@ -86,6 +84,8 @@ def client_credentials_fetcher(
     ensure_safe_transport(url)
 
     def fetch() -> tuple[str, float]:
+        import requests
+
         started = time.time()
         try:
             response = requests.post(
@@ -109,9 +109,7 @@ def client_credentials_fetcher(
     return fetch
 
 
-def _parse_token_response(
-    response: requests.Response, url: str, started: float
-) -> tuple[str, float]:
+def _parse_token_response(response: Any, url: str, started: float) -> tuple[str, float]:
     """(access_token, expires_on) from a token endpoint answer; errors never echo secrets."""
     try:
         payload: Any = response.json()
@@ -146,8 +144,7 @@ def azure_identity_fetcher(scope: str) -> Callable[[], tuple[str, float]] | None
             access = credential.get_token(scope)
         except Exception as exc:
             raise CredentialError(
-                f"azure-identity found no credential ({type(exc).__name__})."
-                f" {_WHAT_TO_SET}",
+                f"azure-identity found no credential ({type(exc).__name__}). {_WHAT_TO_SET}",
                 anchor="missing-credentials",
             ) from None
         return str(access.token), float(access.expires_on)
@@ -224,17 +221,3 @@ def ensure_safe_transport(url: str) -> None:
             "(127.0.0.1, ::1, localhost) may use http. Use https.",
             anchor="plain-http",
         )
-
-
-class BearerAuth(requests.auth.AuthBase):
-    """Adds `Authorization: Bearer <token>`; never over plain http off loopback."""
-
-    def __init__(self, provider: TokenProvider) -> None:
-        self.provider = provider
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if "Authorization" in request.headers:
-            return request  # an explicit header (or a deliberate bad token) wins
-        ensure_safe_transport(request.url or "")
-        request.headers["Authorization"] = f"Bearer {self.provider.token()}"
-        return request

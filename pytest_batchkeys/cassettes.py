@@ -164,8 +164,20 @@ def serialize_cassette(interactions: list[dict[str, Any]], metadata: Mapping[str
     data: dict[str, Any] = {"interactions": interactions, "version": FORMAT_VERSION}
     if metadata:
         data["metadata"] = dict(metadata)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return str(yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=True))
+    return str(yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=True))
+
+
+def _dumper() -> Any:
+    """A safe YAML dumper (C if available) that never writes anchors or aliases."""
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class NoAliasDumper(base):  # type: ignore[misc,valid-type]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return NoAliasDumper
 
 
 @dataclass

@@ -13,7 +13,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from .auth import BearerAuth, TokenProvider
+from .auth import TokenProvider, ensure_safe_transport
 from .settings import Settings
 
 LIST_KEYS_PATH: Final = (
@@ -67,9 +67,9 @@ class BoundedRetry(Retry):
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("max_total_wait", self.max_total_wait)
         kw.setdefault("waited", self.waited)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
-    def increment(  # type: ignore[override]
+    def increment(
         self,
         method: str | None = None,
         url: str | None = None,
@@ -78,9 +78,7 @@ class BoundedRetry(Retry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> BoundedRetry:
-        nxt: BoundedRetry = super().increment(  # type: ignore[assignment]
-            method, url, response, error, _pool, _stacktrace
-        )
+        nxt: BoundedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
         wait = self.get_retry_after(response) if response is not None else None
         if wait is not None:
             if self.waited + wait > self.max_total_wait:
@@ -135,6 +133,20 @@ def build_session(settings: Settings, provider: TokenProvider | None) -> request
     session.headers["Accept"] = "application/json"
     session.headers["User-Agent"] = "pytest-batchkeys"
     return session
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """Adds `Authorization: Bearer <token>`; never over plain http off loopback."""
+
+    def __init__(self, provider: TokenProvider) -> None:
+        self.provider = provider
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if "Authorization" in request.headers:
+            return request  # an explicit header (or a deliberate bad token) wins
+        ensure_safe_transport(request.url or "")
+        request.headers["Authorization"] = f"Bearer {self.provider.token()}"
+        return request
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Final
 from . import __version__, placeholders
 from .auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from .cassettes import METADATA_KEY, CassetteRun, plan, serialize_cassette, use_cassette
-from .client import Target
 from .errors import CassetteError
 from .network import GuardLog, block_outbound
 from .settings import Settings, validate_live
 
 if TYPE_CHECKING:
+    from .client import Target
     from .spec import LoadedSpec
 
 COUNTERS: Final = (
@@ -147,6 +147,8 @@ class Harness:
 
     def target(self, run: CassetteRun | None) -> Target:
         """Placeholders when the test replays, the configured target otherwise."""
+        from .client import Target
+
         if run is None or run.action != "replay":
             settings = self.settings
             return Target(
