@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import cassette_builder as cb
 import pytest
 
-import cassette_builder as cb
 from pytest_batchkeys import placeholders
 from pytest_batchkeys.settings import OPTIONS
 
