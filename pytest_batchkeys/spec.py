@@ -308,8 +308,8 @@ class _Resolver:
         if _follow_pointer(stand_in.data, pointer) is _MISSING:
             raise self.broken(ref, where, f"the file {path} does not exist")
         note = (
-            f"{file_part} (used at {where}) was not found next to the spec; used the bundled copy "
-            f"of Azure common-types v5 #{pointer} instead."
+            f"{file_part} was not found next to the spec; #{pointer} was taken from the bundled "
+            "copy of Azure common-types v5."
         )
         if note not in self.repairs:
             self.repairs.append(note)
@@ -389,7 +389,7 @@ def _build(root: _Source, *, source: str) -> LoadedSpec:
     path, path_item, operation = _find_operation(root)
     repairs: list[str] = []
     resolver = _Resolver(root, oas3, repairs)
-    where = f"{METHOD.upper()} {path}"
+    where = OPERATION_ID
     params = _parameters(resolver, path_item, operation, where)
     params = _repair_parameters(params, path, oas3, repairs)
     responses = _responses(resolver, operation, where)
