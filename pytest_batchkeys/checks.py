@@ -424,7 +424,8 @@ def account_name_echoes_request(exchange: Exchange) -> list[Problem]:
         return []
     if isinstance(name, str) and name.casefold() == wanted.casefold():
         return []
-    got = "no accountName" if name is None else f"accountName {json.dumps(name)}"
+    shown = json.dumps(name) if isinstance(name, str) and len(name) <= 64 else describe_value(name)
+    got = "no accountName" if name is None else f"accountName {shown}"
     return [Problem(title, f"accountName {json.dumps(wanted)} (any case)", got)]
 
 
@@ -596,16 +597,35 @@ def _line_after(text: str, label: str) -> str | None:
     return None
 
 
+def describe_value(value: Any) -> str:
+    """A JSON value in words that never quote a string (it may be a key): numbers as they are."""
+    if isinstance(value, str):
+        return f"a {len(value)}-character string"
+    if isinstance(value, list):
+        return f"an array of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, dict):
+        return f"an object with keys {', '.join(sorted(map(str, value))[:6]) or '(none)'}"
+    return json.dumps(value)
+
+
+def _schema_error_text(failure: Any) -> str:
+    """A JSON-schema failure as 'VALUE at /PATH breaks "keyword": RULE', quoting no string value."""
+    path = "/" + "/".join(str(part) for part in failure.instance_path)
+    keyword = str(failure.schema_path[-1]) if failure.schema_path else "schema"
+    rule = failure.schema.get(keyword) if isinstance(failure.schema, dict) else None
+    rule_text = json.dumps(rule)[:80] if rule is not None else "?"
+    return f"{describe_value(failure.instance)} at {path} breaks {json.dumps(keyword)}: {rule_text}"
+
+
 def _problem_from_failure(name: str, failure: Any, response: requests.Response) -> Problem:
-    """A schemathesis Failure as a Problem: its first message line, plus the JSON path if any."""
+    """A schemathesis Failure as a Problem: its first message line, or a quote-free schema error."""
     message = str(getattr(failure, "message", "") or "")
     expected = _line_after(message, "Documented") or _SCHEMATHESIS_EXPECTED[name]
     actual = _line_after(message, "Received") or _first_line(message)
     if name == "not_a_server_error":
         actual = f"{response.status_code} {response.reason or ''}".strip()
-    path = getattr(failure, "instance_path", None)
-    if path:
-        actual += " at /" + "/".join(str(part) for part in path)
+    if hasattr(failure, "instance_path") and hasattr(failure, "schema_path"):
+        actual = _schema_error_text(failure)
     not_json = type(failure).__name__ == "MalformedJson"
     return Problem(str(failure.title), expected, actual or str(failure.title), not_json=not_json)
 

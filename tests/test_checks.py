@@ -368,7 +368,10 @@ def test_schemathesis_failure_message(operation: Any) -> None:
     assert violation.actual == "text/plain"
     schema = run_checks(response(body=good_body() | {"primary": 1}), operation=operation)
     st = next(v for v in schema.failures if v.check == "response_schema_conformance")
-    assert st.actual == '1 is not of type "string" at /primary'
+    assert st.actual == '1 at /primary breaks "type": "string"'
+    listed = run_checks(response(body=good_body() | {"primary": [PRIMARY]}), operation=operation)
+    st = next(v for v in listed.failures if v.check == "response_schema_conformance")
+    assert st.actual == 'an array of 1 item at /primary breaks "type": "string"'
 
 
 def test_truncated_json_is_described_without_quoting_the_body() -> None:
@@ -410,15 +413,23 @@ def test_no_token_or_key_in_any_failure(operation: Any) -> None:
         good_body() | {"primary": [PRIMARY]},
         good_body() | {"primary": {"value": PRIMARY}},
         good_body() | {"accountName": "x", "primary": PRIMARY + "A"},
+        good_body() | {"accountName": PRIMARY},
+        good_body() | {"primary": PRIMARY[:-4], "secondary": {"k": [SECONDARY]}},
     ]
     for body in bodies:
         report = run_checks(response(body=body), operation=operation)
         assert report.failures
         text = all_text(report)
         assert TOKEN not in text
-        assert PRIMARY not in text
-        assert SECONDARY not in text
+        assert PRIMARY[:16] not in text
+        assert SECONDARY[:16] not in text
         assert "Bearer REDACTED" in text
+
+
+def test_scrubber_removes_body_keys_at_any_depth_then_applies_redact() -> None:
+    built = response(body=good_body() | {"secondary": {"old": [SECONDARY]}})
+    scrub = checks._scrubber(checks.make_exchange(built), lambda text: text.upper())
+    assert scrub(f"a {PRIMARY} b {SECONDARY}") == "A REDACTED B REDACTED"
 
 
 def test_curl_line_redacts_auth_cookies_and_secret_fields() -> None:
