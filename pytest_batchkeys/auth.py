@@ -221,3 +221,26 @@ def ensure_safe_transport(url: str) -> None:
             "(127.0.0.1, ::1, localhost) may use http. Use https.",
             anchor="plain-http",
         )
+
+
+class ProviderCredential:
+    """An azure-core TokenCredential over a TokenProvider, for code under test using Azure SDKs."""
+
+    def __init__(self, provider: TokenProvider, *, lifetime: float = 3000.0) -> None:
+        self.provider = provider
+        self.lifetime = lifetime
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        """azure.core.credentials.AccessToken(token, expires_on) for any scope asked."""
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.provider.token(), int(time.time() + self.lifetime))
+
+    def close(self) -> None:
+        """Nothing to release (azure-core calls this on client close)."""
+
+    def __enter__(self) -> ProviderCredential:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -69,10 +69,11 @@ class Harness:
         return self.settings.api_version or self.spec.default_api_version
 
     # -- credentials ------------------------------------------------------------------------
-    @property
-    def provider(self) -> TokenProvider:
-        """The session's token source: real credentials live, a placeholder token in replay."""
-        return self._provider or StaticToken(REPLAY_TOKEN, description="replay placeholder")
+    def provider_for(self, run: CassetteRun | None) -> TokenProvider:
+        """Real credentials when the test talks to the endpoint, a placeholder when it replays."""
+        if self._provider is not None and (run is None or run.action != "replay"):
+            return self._provider
+        return StaticToken(REPLAY_TOKEN, description="replay placeholder")
 
     # -- cassettes --------------------------------------------------------------------------
     def cassette_path(self, nodeid: str, given: str | None = None) -> Path:

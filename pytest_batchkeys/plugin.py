@@ -127,7 +127,7 @@ def batchkeys_session(
     from .client import build_session
 
     harness = _harness(request.config)
-    with build_session(harness.settings, harness.provider) as session:
+    with build_session(harness.settings, harness.provider_for(batchkeys_cassette)) as session:
         yield session
 
 
@@ -141,6 +141,16 @@ def batchkeys_client(
     return BatchKeysClient(
         batchkeys_session, _harness(request.config).settings.arm_url, batchkeys_target
     )
+
+
+@pytest.fixture
+def batchkeys_credential(
+    request: pytest.FixtureRequest, batchkeys_cassette: CassetteRun | None
+) -> Any:
+    """An azure-core credential for Azure SDK clients: real token live, placeholder in replay."""
+    from .auth import ProviderCredential
+
+    return ProviderCredential(_harness(request.config).provider_for(batchkeys_cassette))
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml  # noqa: F401 - imported before pytester runs, so its snapshot never unloads it
-
 from pytest_batchkeys import placeholders
 from pytest_batchkeys.cassettes import serialize_cassette
 

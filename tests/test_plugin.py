@@ -8,8 +8,6 @@ import pytest
 from pytest_batchkeys import placeholders
 from pytest_batchkeys.settings import OPTIONS
 
-pytest_plugins = ["pytester"]
-
 REPLAY_TEST = """
 import pytest
 
