@@ -377,23 +377,30 @@ def test_error_missing_file(tmp_path: Path) -> None:
     )
 
 
-def test_error_invalid_json_names_line_and_column(tmp_path: Path) -> None:
-    broken = tmp_path / "spec.json"
-    broken.write_text('{\n  "swagger": "2.0",\n  "paths": {,}\n}\n', encoding="utf-8")
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        (
+            "spec.json",
+            '{\n  "swagger": "2.0",\n  "paths": {,}\n}\n',
+            "not valid JSON: Expecting property name enclosed in double quotes at line 3, column 13",
+        ),
+        (
+            "spec.yaml",
+            "swagger: '2.0'\npaths:\n  /a: [1, 2\n",
+            "not valid YAML: expected ',' or ']', but got '<stream end>' at line 4, column 1",
+        ),
+        ("spec.yaml", "a: 1\n---\nb: 2\n", "a stream of 2 YAML documents, not one"),
+    ],
+)
+def test_error_unparsable_file_names_the_place(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    broken = tmp_path / name
+    broken.write_text(text, encoding="utf-8")
     assert spec_error(broken) == (
-        f"Spec file {broken} is not valid JSON: Expecting property name enclosed in double "
-        "quotes at line 3, column 13. Expected a Swagger 2.0 or OpenAPI 3.x document in YAML or "
-        "JSON. Fix the file at that place, or point the spec setting at another file."
-    )
-
-
-def test_error_invalid_yaml_names_line_and_column(tmp_path: Path) -> None:
-    broken = tmp_path / "spec.yaml"
-    broken.write_text("swagger: '2.0'\npaths:\n  /a: [1, 2\n", encoding="utf-8")
-    assert spec_error(broken) == (
-        f"Spec file {broken} is not valid YAML: expected ',' or ']', but got '<stream end>' at "
-        "line 4, column 1. Expected a Swagger 2.0 or OpenAPI 3.x document in YAML or JSON. Fix "
-        "the file at that place, or point the spec setting at another file."
+        f"Spec file {broken} is {problem}. Expected a Swagger 2.0 or OpenAPI 3.x document in "
+        "YAML or JSON. Fix the file at that place, or point the spec setting at another file."
     )
 
 
