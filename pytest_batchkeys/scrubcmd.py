@@ -1,0 +1,39 @@
+"""`batchkeys scrub`: apply the recording scrubber to existing recordings in place."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from .errors import CassetteError
+from .recordings import collect_files
+from .scrub import ScrubRules, scrub_cassette_file
+
+
+def scrub_main(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Scrub (or with --check only report); exit 0 done/clean, 1 would change, 2 unusable input."""
+    stream = out or sys.stdout
+    files, errors = collect_files(args.paths)
+    check = bool(getattr(args, "check", False))
+    changed = 0
+    for path in files:
+        try:
+            result = scrub_cassette_file(path, ScrubRules(), check_only=check)
+        except CassetteError as exc:
+            errors.append(exc.message)
+            continue
+        if result.changed:
+            changed += 1
+            verb = "would scrub" if check else "scrubbed"
+            detail = (
+                f"{result.dropped} token exchange(s) dropped, {result.replaced} value(s) replaced"
+            )
+            print(f"{verb} {path}: {detail}", file=stream)
+    for error in errors:
+        print(f"ERROR {error}", file=stream)
+    verb = "would change" if check else "changed"
+    print(f"{len(files)} file(s) checked, {changed} {verb}", file=stream)
+    if errors:
+        return 2
+    return 1 if check and changed else 0
