@@ -52,7 +52,7 @@ class Simulator:
         self._app.base_url = self.url
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             daemon=True,
             name=f"batchkeys-simulator-{self.port}",
         )

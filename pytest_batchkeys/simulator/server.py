@@ -34,6 +34,9 @@ class QuietHandler(WSGIRequestHandler):
             {"error": {"code": "BadRequest", "message": f"Malformed HTTP request: {message}"}}
         ).encode()
         self.close_connection = True
+        code = code if code < 500 else 400  # bad client input is never a server error here
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = "HTTP/1.1"  # an unparsable request line still gets a status line
         try:
             self.send_response(code)
             self.send_header("Content-Type", JSON_TYPE)
