@@ -7,6 +7,7 @@ single pass over the text however many secrets there are. Messages never contain
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import threading
@@ -37,7 +38,7 @@ PROTECTED_TEXTS: frozenset[str] = frozenset(
 )
 
 _HEX_VALUE = re.compile(r"[0-9A-Fa-f-]+")
-_BACKSLASHES = r"\\{1,3}"
+_BACKSLASHES = r"\\+"  # one per level of JSON-in-JSON nesting
 _FIELD_BEFORE = re.compile(r"""["']?([A-Za-z_][A-Za-z0-9_.\-]{0,60})["']?\s*[:=](?!//)""")
 _HINT_WINDOW = 300
 _MAX_DECOMPRESSED = 64 * 1024 * 1024
@@ -87,10 +88,10 @@ def value_pattern(value: str, *, fold_case: bool = False) -> str:
 
 
 def base64_forms(value: str) -> list[str]:
-    """Base64 (standard and url-safe, without padding) of the value's UTF-8 bytes."""
+    """Base64 (standard and url-safe, padded and not) of the value's UTF-8 bytes."""
     raw = value.encode("utf-8")
-    found = [base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode()]
-    found[1] = found[1].rstrip("=")
+    padded = [base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()]
+    found = [*padded, *(form.rstrip("=") for form in padded)]
     return list(dict.fromkeys(form for form in found if len(form) >= MIN_SECRET_LENGTH))
 
 
@@ -154,6 +155,7 @@ class _Needle:
     after: int
 
 
+@functools.lru_cache(maxsize=4096)
 def _needle(value: str, fold: bool) -> _Needle:
     """A needle for `value`; the anchor is its longest ASCII letters-and-digits run."""
     runs = _ALNUM_RUN.findall(value)

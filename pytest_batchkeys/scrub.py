@@ -176,8 +176,13 @@ def _redact_param(match: re.Match[str]) -> str:
 
 
 def json_replacement(key: str, value: str) -> str | None:
-    """The placeholder a JSON string field gets (fake keys for primary/secondary), or None."""
+    """The placeholder a JSON string field gets (fake keys for primary/secondary), or None.
+
+    Values that already are placeholders (ours or other recorders') are kept as they are.
+    """
     lowered = key.lower()
+    if value in placeholders.KNOWN_KEY_PLACEHOLDERS:
+        return None
     if lowered == "primary":
         return placeholders.FAKE_PRIMARY_KEY
     if lowered == "secondary":

@@ -189,7 +189,8 @@ def _with_placeholder_keys_as_fakes(interaction: dict[str, Any]) -> dict[str, An
     if not isinstance(body, dict):
         return interaction
     fakes = {"primary": placeholders.FAKE_PRIMARY_KEY, "secondary": placeholders.FAKE_SECONDARY_KEY}
-    changed = {k: fakes[k] for k in fakes if body.get(k) in placeholders.KNOWN_KEY_PLACEHOLDERS}
+    foreign = placeholders.KNOWN_KEY_PLACEHOLDERS - set(fakes.values())
+    changed = {k: fakes[k] for k in fakes if body.get(k) in foreign}
     if not changed and plain is None:
         return interaction
     response = dict(interaction["response"])
