@@ -9,7 +9,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -76,16 +76,46 @@ class Harness:
         return StaticToken(REPLAY_TOKEN, description="replay placeholder")
 
     # -- cassettes --------------------------------------------------------------------------
-    def cassette_path(self, nodeid: str, given: str | None = None) -> Path:
-        """The marker's `cassette=` under the cassette dir, else one derived from the node id."""
+    def cassette_path(
+        self, nodeid: str, given: str | None = None, *, contract: bool = False
+    ) -> Path:
+        """The marker's `cassette=` under the cassette dir, else one derived from the node id.
+
+        Tests of the shipped contract suite live under `contract/`, named after the test only,
+        so the path does not depend on where the package is installed.
+        """
         base = self.settings.cassette_dir
         if given:
             path = Path(given)
             return path if path.is_absolute() else base / path
         file_part, _, rest = nodeid.partition("::")
-        directory = Path(file_part).with_suffix("")
         name = _UNSAFE.sub("_", rest.replace("::", ".")) or "module"
-        return base / directory / f"{name}.yaml"
+        if contract:
+            from .contract import CASSETTE_SUBDIR
+
+            return base / CASSETTE_SUBDIR / f"{name}.yaml"
+        return base / Path(file_part).with_suffix("") / f"{name}.yaml"
+
+    def checker(self, schema: Any) -> Callable[..., Any]:
+        """A function running every contract check on a response, counted in the summary."""
+        from .checks import ContractViolations, run_checks
+        from .spec import get_operation
+
+        operation = get_operation(schema)
+        redact = _redactor() if self.settings.is_live else None
+
+        def check(response: Any, *, negative: bool = False, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            report = run_checks(
+                response, operation=operation, negative=negative, redact=redact, **kwargs
+            )
+            self.counters["checks_run"] += len(report.ran)
+            self.counters["checks_failed"] += len(report.failures)
+            if not report.ok:
+                raise ContractViolations(report.failures)
+            return report
+
+        return check
 
     @contextmanager
     def cassette(self, path: Path, nodeid: str) -> Iterator[CassetteRun | None]:
@@ -105,14 +135,14 @@ class Harness:
                 use_cassette(
                     path,
                     action,
-                    prepare_save=self._prepare_save,
-                    metadata=self._recording_metadata() if action != "replay" else None,
+                    prepare_save=self.prepare_save,
+                    metadata=self.recording_metadata() if action != "replay" else None,
                 )
             )
             yield run
         self.counters["cassettes_replayed" if action == "replay" else "cassettes_recorded"] += 1
 
-    def _recording_metadata(self) -> dict[str, Any]:
+    def recording_metadata(self) -> dict[str, Any]:
         """What a recorded cassette says about how it was made (checked for staleness in replay)."""
         return {
             "recorded_with": f"pytest-batchkeys {__version__}",
@@ -120,7 +150,7 @@ class Harness:
             "spec_fingerprint": self.spec.fingerprint,
         }
 
-    def _prepare_save(
+    def prepare_save(
         self, interactions: list[dict[str, Any]], metadata: dict[str, Any], path: Path
     ) -> str:
         """Scrub, serialize and leak-check a cassette about to be written."""
@@ -222,3 +252,10 @@ def remember_keys_in_body(body: Any) -> None:
 def environment() -> dict[str, str]:
     """A copy of the process environment (the one impure input of settings)."""
     return dict(os.environ)
+
+
+def _redactor() -> Callable[[str], str]:
+    """The redactor of registered secrets (imported lazily: live mode only)."""
+    from .redact import redact_text
+
+    return redact_text

@@ -221,3 +221,22 @@ def case_for_request(operation: Any, request: requests.PreparedRequest) -> Any:
         headers=case_headers(request),
         body=_request_body(request),
     )
+
+
+def interaction_from_response(response: requests.Response) -> dict[str, Any]:
+    """A live exchange in vcrpy's serialized form (what a cassette stores), body as text."""
+    request = response.request
+    body = request.body
+    return {
+        "request": {
+            "method": str(request.method),
+            "uri": str(request.url),
+            "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
+            "headers": {name: [str(value)] for name, value in request.headers.items()},
+        },
+        "response": {
+            "status": {"code": response.status_code, "message": response.reason or ""},
+            "headers": {name: [value] for name, value in response.headers.items()},
+            "body": {"string": response.content.decode("utf-8", "replace")},
+        },
+    }

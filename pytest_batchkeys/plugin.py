@@ -77,6 +77,19 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[HARNESS] = harness
+    if settings.contract:
+        _collect_contract_suite(config)
+
+
+def _collect_contract_suite(config: pytest.Config) -> None:
+    """Add the shipped suite to the run; alone when no test paths were given explicitly."""
+    from .contract import SUITE_FILE
+
+    suite = str(SUITE_FILE)
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args[:] = [suite]
+    elif suite not in config.args:
+        config.args.append(suite)
 
 
 def _harness(config: pytest.Config) -> Harness:
@@ -95,7 +108,7 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
     harness = _harness(request.config)
     marker = request.node.get_closest_marker(MARKER)
     given = marker.kwargs.get("cassette") if marker else None
-    path = harness.cassette_path(request.node.nodeid, given)
+    path = harness.cassette_path(request.node.nodeid, given, contract=_in_contract_suite(request))
     try:
         with harness.cassette(path, request.node.nodeid) as run:
             request.node.stash[RUN] = run
@@ -166,6 +179,28 @@ def batchkeys_schema(pytestconfig: pytest.Config) -> Any:
 
     harness = _harness(pytestconfig)
     return schemathesis_schema(harness.spec, harness.settings.arm_url)
+
+
+@pytest.fixture
+def batchkeys_check(request: pytest.FixtureRequest, batchkeys_schema: Any) -> Any:
+    """check(response, negative=False): every contract check; raises ContractViolations."""
+    return _harness(request.config).checker(batchkeys_schema)
+
+
+@pytest.fixture
+def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: Any) -> Any:
+    """Generated contract cases: replayed from their cassette, or generated and sent live."""
+    from .generated import GeneratedRun
+
+    harness = _harness(request.config)
+    path = harness.cassette_path(request.node.nodeid, None, contract=_in_contract_suite(request))
+    return GeneratedRun(harness=harness, path=path, check=batchkeys_check)
+
+
+def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
+    from .contract import CONTRACT_DIR
+
+    return CONTRACT_DIR in request.node.path.resolve().parents
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""The shipped BatchAccount_GetKeys contract suite. Run it with `pytest --batch-contract`.
+
+Replay (default) uses the cassettes under `<cassette dir>/contract/`; `--batch-live` runs it
+against the configured endpoint; `--batch-record` records it (scrubbed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pytest_batchkeys.client import OMIT, BatchKeysClient
+
+Check = Callable[..., Any]
+UNKNOWN_ACCOUNT = "batchkeysnosuchacct"
+UNKNOWN_GROUP = "batchkeys-no-such-rg"
+UNSUPPORTED_API_VERSION = "2000-01-01"
+
+
+def _status(response: Any, expected: int | range, what: str) -> None:
+    __tracebackhide__ = True
+    ok = (
+        response.status_code in expected
+        if isinstance(expected, range)
+        else (response.status_code == expected)
+    )
+    if not ok:
+        wanted = (
+            f"{expected.start}-{expected.stop - 1}" if isinstance(expected, range) else expected
+        )
+        pytest.fail(
+            f"{what}: expected HTTP {wanted}, got {response.status_code} "
+            f"({response.headers.get('Content-Type', 'no content type')})",
+            pytrace=False,
+        )
+
+
+@pytest.mark.batchkeys
+def test_keys_are_returned_and_well_formed(
+    batchkeys_client: BatchKeysClient, batchkeys_check: Check
+) -> None:
+    response = batchkeys_client.list_keys()
+    batchkeys_check(response)
+    _status(response, 200, "listKeys on the target account")
+
+
+@pytest.mark.batchkeys
+def test_unknown_account_is_404(batchkeys_client: BatchKeysClient, batchkeys_check: Check) -> None:
+    response = batchkeys_client.list_keys(account_name=UNKNOWN_ACCOUNT)
+    batchkeys_check(response, negative=True)
+    _status(response, 404, "listKeys on an account that does not exist")
+
+
+@pytest.mark.batchkeys
+def test_unknown_resource_group_is_404(
+    batchkeys_client: BatchKeysClient, batchkeys_check: Check
+) -> None:
+    response = batchkeys_client.list_keys(resource_group=UNKNOWN_GROUP)
+    batchkeys_check(response, negative=True)
+    _status(response, 404, "listKeys in a resource group that does not exist")
+
+
+@pytest.mark.batchkeys
+def test_missing_api_version_is_400(
+    batchkeys_client: BatchKeysClient, batchkeys_check: Check
+) -> None:
+    response = batchkeys_client.list_keys(api_version=OMIT)
+    batchkeys_check(response, negative=True)
+    _status(response, 400, "listKeys without api-version")
+
+
+@pytest.mark.batchkeys
+def test_unsupported_api_version_is_400(
+    batchkeys_client: BatchKeysClient, batchkeys_check: Check
+) -> None:
+    response = batchkeys_client.list_keys(api_version=UNSUPPORTED_API_VERSION)
+    batchkeys_check(response, negative=True)
+    _status(response, 400, f"listKeys with api-version {UNSUPPORTED_API_VERSION}")
+
+
+@pytest.mark.batchkeys
+def test_no_token_is_401(batchkeys_client: BatchKeysClient, batchkeys_check: Check) -> None:
+    response = batchkeys_client.list_keys(token=OMIT)
+    batchkeys_check(response, negative=True)
+    _status(response, 401, "listKeys without an Authorization header")
+
+
+@pytest.mark.batchkeys
+def test_invalid_token_is_401(batchkeys_client: BatchKeysClient, batchkeys_check: Check) -> None:
+    response = batchkeys_client.list_keys(token="not-a-valid-token")
+    batchkeys_check(response, negative=True)
+    _status(response, 401, "listKeys with an invalid bearer token")
+
+
+@pytest.mark.batchkeys
+@pytest.mark.parametrize(
+    "account_name",
+    ["ab", "a" * 25, "bad-name", "bad_name", "bad.name", "name%21"],
+    ids=["too-short", "too-long", "hyphen", "underscore", "dot", "bang"],
+)
+def test_invalid_account_name_is_4xx_never_5xx(
+    batchkeys_client: BatchKeysClient, batchkeys_check: Check, account_name: str
+) -> None:
+    response = batchkeys_client.list_keys(account_name=account_name)
+    batchkeys_check(response, negative=True)
+    _status(response, range(400, 500), f"listKeys with invalid account name {account_name!r}")
+
+
+def test_generated_cases(batchkeys_generated_cases: Any) -> None:
+    """Cases generated from the spec (positive and negative): never 5xx, always documented."""
+    batchkeys_generated_cases.run()
