@@ -82,6 +82,12 @@ def test_full_example_file_loads_and_is_served() -> None:
     assert old.json()["error"]["code"] == "NoRegisteredProviderFound"
 
 
+def test_docs_show_the_full_example_verbatim() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "simulator.md").read_text(encoding="utf-8")
+    example = FULL.read_text(encoding="utf-8").split("\n", 1)[1]
+    assert f"```yaml\n{example}```" in docs
+
+
 def test_json_files_and_empty_files_load(tmp_path: Path) -> None:
     path = tmp_path / "sim.json"
     path.write_text(json.dumps({"seed": 3, "throttle": {"capacity": 5}}))

@@ -149,8 +149,6 @@ class SimulatorApp:
         if remaining is None:
             remaining = int(self.config.throttle.capacity)
         headers = common_headers(reply, ids, self.config.region, remaining)
-        if reply.truncate:
-            headers.append(("Connection", "close"))
         self._record(environ, routed, reply, decision, ids)
         if reply.drop:
             sock = environ.get("werkzeug.socket")
@@ -158,8 +156,9 @@ class SimulatorApp:
                 sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionAbortedError("simulated dropped connection")
         start_response(status_line(reply.status), headers)
+        # werkzeug closes every connection after one answer, so a cut body ends the read.
         body = reply.body[: len(reply.body) // 2] if reply.truncate else reply.body
-        return [body]
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
     def _bump(self, name: str) -> None:
         with self._counters.lock:
@@ -228,7 +227,6 @@ class SimulatorApp:
             reply = arm_error(
                 config.error("body_too_large"),
                 f"The request body is larger than {config.max_body_bytes} bytes.",
-                headers=[("Connection", "close")],
             )
             return reply, FaultDecision()
         decision = self.faults.decide(routed.route, routed.account)
