@@ -307,3 +307,11 @@ def test_other_paths_get_arm_shaped_404(sim: Simulator, path: str) -> None:
     assert response.status_code == 404
     assert error_code(response) == "NotFound"
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_generated_keys_are_visible_in_the_config_before_any_request(sim: Simulator) -> None:
+    account = sim.config.subscriptions[0].resource_groups[0].accounts[0]
+    added = sim.add_account("laterone")
+    assert None not in (account.primary, account.secondary, added.primary, added.secondary)
+    body = post(sim.listkeys_url(), sim.issue_token()).json()
+    assert (body["primary"], body["secondary"]) == (account.primary, account.secondary)

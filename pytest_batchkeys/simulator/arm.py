@@ -54,11 +54,14 @@ class ArmContext:
     base_url: str
 
 
-def ensure_keys(account: Account, where: str, seed: int | None) -> tuple[str, str]:
+def ensure_keys(
+    account: Account, subscription: str, group: str, seed: int | None
+) -> tuple[str, str]:
     """The account's keys, generating missing ones once: base64 of 64 bytes, distinct."""
     with _KEY_LOCK:
         if account.primary is None or account.secondary is None:
-            rng = random.Random(f"{seed}:{where}".lower()) if seed is not None else None
+            where = f"{seed}:{subscription}/{group}/{account.name}".lower()
+            rng = random.Random(where) if seed is not None else None
             made: list[str] = []
             while len(made) < 2:
                 raw = rng.randbytes(64) if rng is not None else secrets.token_bytes(64)
@@ -303,8 +306,7 @@ def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) 
             f"The operation is not allowed for Batch account '{account.name}': its "
             "allowedAuthenticationModes do not contain 'SharedKey'.",
         )
-    where = f"{sub.id}/{group.name}/{account.name}"
-    primary, secondary = ensure_keys(account, where, config.seed)
+    primary, secondary = ensure_keys(account, sub.id, group.name, config.seed)
     return json_reply(
         200, {"accountName": account.name, "primary": primary, "secondary": secondary}
     )

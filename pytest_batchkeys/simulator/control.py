@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import placeholders
 from .app import RequestRecord, SimulatorApp, SimulatorStats
+from .arm import ensure_keys
 from .config import (
     Account,
     Principal,
@@ -32,6 +33,10 @@ class Simulator:
     ) -> None:
         self.config = config if config is not None else SimulatorConfig()
         check_config(self.config)
+        for sub in self.config.subscriptions:
+            for group in sub.resource_groups:
+                for account in group.accounts:
+                    ensure_keys(account, sub.id, group.name, self.config.seed)
         self.host = host
         self.port = port
         self._app = SimulatorApp(self.config)
@@ -147,6 +152,7 @@ class Simulator:
         except Exception:
             group.accounts.remove(account)
             raise
+        ensure_keys(account, sub.id, group.name, self.config.seed)
         return account
 
     def add_fault(self, fault: Fault | None = None, **fields: Any) -> Fault:
