@@ -102,6 +102,12 @@ def folds_case(value: str) -> bool:
 
 def forms(value: str) -> list[str]:
     """Concrete encodings a secret is commonly stored in; each one is matched by the registry."""
+    return list(_forms(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(value: str) -> tuple[str, ...]:
+    """forms(), cached."""
     plain = json.dumps(value, ensure_ascii=False)[1:-1]
     out = [value, plain, json.dumps(value)[1:-1], plain.replace("/", "\\/")]
     out.append(plain.replace("+", "\\u002B"))
@@ -110,7 +116,7 @@ def forms(value: str) -> list[str]:
     out.extend(base64_forms(value))
     if folds_case(value):
         out.extend([value.lower(), value.upper()])
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def classify_form(matched: str, value: str) -> str:
@@ -146,13 +152,36 @@ _EXPANSION = 16  # the longest encoding of one character: \\\uD83D\\\uDE00 is 14
 
 @dataclass(frozen=True)
 class _Needle:
-    """One value to find: its flexible pattern and a literal anchor every form of it contains."""
+    """One value to find and a literal anchor every form of it contains."""
 
-    pattern: re.Pattern[str]
+    value: str
     anchor: str
     fold: bool
     before: int
     after: int
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The full pattern, compiled on first use (most values are never near their anchor)."""
+        return _pattern(self.value, self.fold)
+
+
+@functools.lru_cache(maxsize=4096)
+def _concrete(value: str, fold: bool, anchor: str) -> tuple[tuple[str, int], ...]:
+    """(form, offset of the anchor in it) for the concrete forms, longest first."""
+    found = []
+    for form in forms(value):
+        shown = form.translate(_ASCII_LOWER) if fold else form
+        offset = shown.find(anchor)
+        if offset >= 0:
+            found.append((shown, offset))
+    return tuple(sorted(found, key=lambda item: -len(item[0])))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(value: str, fold: bool) -> re.Pattern[str]:
+    """The compiled value_pattern (compiling costs about a millisecond per secret)."""
+    return re.compile(value_pattern(value, fold_case=fold))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,8 +192,16 @@ def _needle(value: str, fold: bool) -> _Needle:
     offset = value.find(anchor) if anchor else 0
     before = offset * _EXPANSION + 64
     after = (len(value) - offset) * _EXPANSION + 64
-    pattern = re.compile(value_pattern(value, fold_case=fold))
-    return _Needle(pattern, anchor.lower() if fold else anchor, fold, before, after)
+    return _Needle(value, anchor.lower() if fold else anchor, fold, before, after)
+
+
+def _concrete_span(hay: str, pos: int, needle: _Needle) -> tuple[int, int] | None:
+    """The span of a concrete form around an anchor hit: the fast path that needs no regex."""
+    for form, offset in _concrete(needle.value, needle.fold, needle.anchor):
+        start = pos - offset
+        if start >= 0 and hay.startswith(form, start):
+            return start, start + len(form)
+    return None
 
 
 class MultiMatcher:
@@ -193,7 +230,11 @@ class MultiMatcher:
             hay = lowered if needle.fold and lowered is not None else text
             pos, covered = hay.find(needle.anchor), -1
             while pos != -1:
-                if pos >= covered:
+                span = _concrete_span(hay, pos, needle) if pos >= covered else None
+                if span is not None:
+                    covered = span[1]
+                    yield span[0], span[1], index
+                elif pos >= covered:
                     low, high = max(0, pos - needle.before), pos + needle.after
                     for match in needle.pattern.finditer(text, low, high):
                         if match.start() <= pos < match.end():
