@@ -38,6 +38,13 @@ def key() -> str:
     return base64.b64encode(RNG.randbytes(64)).decode()
 
 
+def jwt(claims: dict[str, str]) -> str:
+    """A JWT-shaped token built at test time (no token-shaped literal in the repository)."""
+    parts = [{"alg": "RS256", "typ": "JWT"}, claims]
+    encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=") for p in parts]
+    return ".".join([*encoded, "c2lnbmF0dXJl"])
+
+
 def exchange(uri: str, body: Any = "", **headers: str) -> dict[str, Any]:
     return {
         "request": {"method": "POST", "uri": uri, "body": None, "headers": {}},
@@ -124,7 +131,7 @@ def test_the_drop_can_miss_when_the_pattern_does_not_match() -> None:
 
 
 def test_authorization_and_secret_headers() -> None:
-    token = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwcyJ9.c2lnbmF0dXJlMTIz"
+    token = jwt({"aud": "https://management.azure.com"})
     item = exchange("https://x/", "")
     item["request"]["headers"] = {
         "Authorization": [f"Bearer {token}"],
@@ -202,8 +209,7 @@ def test_json_escaped_key_elsewhere_is_replaced_in_the_same_escape_style() -> No
 
 
 def test_leftover_key_shapes_and_jwts_are_redacted() -> None:
-    jwt = "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ1c2VyMTIzIn0.c2ln"
-    text = f"note {key()} and {jwt}"
+    text = f"note {key()} and {jwt({'sub': 'user123'})}"
     [out] = scrub_interactions([exchange("https://x/", text)], ScrubRules())
     assert out["response"]["body"]["string"] == "note REDACTED and REDACTED"
 
