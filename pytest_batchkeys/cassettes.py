@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,34 @@ def _where(path: Path) -> str:
     return str(path)
 
 
+#: What to do about an existing cassette that cannot be used (record mode never replaces one).
+REMEDY: Final = (
+    "Restore it from version control, or record it again with --batch-record=all "
+    "(plain --batch-record keeps existing cassettes, broken ones included)."
+)
+_EXPECTED_SHAPE: Final = (
+    f"Expected a vcrpy cassette: a mapping with 'interactions' (a list) and 'version: "
+    f"{FORMAT_VERSION}'."
+)
+_KINDS: Final = {
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "NoneType": "null",
+    "list": "a list",
+    "dict": "a mapping",
+    "bytes": "binary data",
+    "datetime": "a date",
+    "date": "a date",
+}
+
+
+def _kind(value: Any) -> str:
+    """A reader's name for a YAML value's type: 'a string', 'a list', 'null'..."""
+    return _KINDS.get(type(value).__name__, f"a {type(value).__name__}")
+
+
 def read_cassette(path: Path) -> CassetteData:
     """Parse and validate a vcrpy YAML cassette; CassetteError says exactly what is wrong."""
     import yaml
@@ -39,49 +68,77 @@ def read_cassette(path: Path) -> CassetteData:
         data = yaml.load(text, Loader=loader)
     except yaml.constructor.ConstructorError as exc:
         raise CassetteError(
-            f"Cassette {_where(path)} uses a YAML tag that is not allowed ({_first_line(exc)}). "
-            "Cassettes must be plain YAML (safe tags only). Delete it and re-record with "
-            "--batch-record.",
+            f"Cassette {_where(path)} uses the YAML tag {_tag(exc)}{_at(exc)}, which is not "
+            "allowed: cassettes are read with a safe loader (nothing in the file was run) and "
+            "must be plain YAML (mappings, lists, strings, numbers). " + REMEDY,
+            anchor="cassette-unsafe-yaml",
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise CassetteError(
+            f"Cassette {_where(path)} holds the character #x{exc.character:04x}, which YAML does "
+            f"not allow, at offset {exc.position} (binary data?). " + REMEDY,
             anchor="cassette-unreadable",
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise CassetteError(
-            f"Cassette {_where(path)} is not valid YAML{where} (truncated or corrupted?). "
-            "Restore it from version control or re-record it with --batch-record.",
+            f"Cassette {_where(path)} is not valid YAML: {_yaml_problem(exc)}{_at(exc)} "
+            "(truncated or corrupted?). " + REMEDY,
             anchor="cassette-unreadable",
         ) from None
     return _validate(path, data)
+
+
+def _at(exc: Exception) -> str:
+    """' at line L, column C' from a YAML error's mark, or ''."""
+    mark = getattr(exc, "problem_mark", None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """The parser's own words: context and problem, e.g. 'while scanning a quoted scalar, ...'."""
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    words = ", ".join(str(part) for part in parts if part)
+    return words or _first_line(exc)
+
+
+def _tag(exc: Exception) -> str:
+    """The offending tag in its short form ('!!python/object:os.system'), quoted."""
+    match = re.search(r"tag '([^']*)'", str(getattr(exc, "problem", "")) or str(exc))
+    if match is None:
+        return "(unknown)"
+    return repr(match.group(1).replace("tag:yaml.org,2002:", "!!"))
 
 
 def _read_text(path: Path) -> str:
     """The file's text, or a CassetteError for a directory, an empty file or binary data."""
     if path.is_dir():
         raise CassetteError(
-            f"Cassette path {_where(path)} is a directory, not a file. Remove or rename it, or "
-            "point the marker at a file: @pytest.mark.batchkeys(cassette='name.yaml').",
+            f"Cassette path {_where(path)} is a directory, not a file. Remove or rename the "
+            "directory, or point the marker at a file: "
+            "@pytest.mark.batchkeys(cassette='name.yaml').",
             anchor="cassette-unreadable",
         )
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CassetteError(
-            f"Cassette {_where(path)} cannot be read: {exc.strerror}. Check its permissions.",
+            f"Cassette {_where(path)} cannot be read: {exc.strerror or type(exc).__name__}. "
+            "The user running pytest needs read access to it; check its permissions and owner.",
             anchor="cassette-unreadable",
         ) from None
     if not raw.strip():
         raise CassetteError(
-            f"Cassette {_where(path)} is empty. An empty file is never replayed as 'no requests': "
-            "delete it and re-record with --batch-record.",
+            f"Cassette {_where(path)} is empty. An empty file is never replayed as 'no "
+            "requests': a recorded cassette always holds 'interactions' and 'version'. " + REMEDY,
             anchor="cassette-unreadable",
         )
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         raise CassetteError(
-            f"Cassette {_where(path)} is not UTF-8 text (binary data?). Restore it from version "
-            "control or re-record it with --batch-record.",
+            f"Cassette {_where(path)} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start} cannot be decoded (binary data, or saved in another encoding?). "
+            "vcrpy writes cassettes as UTF-8 YAML. " + REMEDY,
             anchor="cassette-unreadable",
         ) from None
 
@@ -90,71 +147,84 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _format_error(path: Path, problem: str) -> CassetteError:
+    """A CassetteError for a file that parses but is not a usable vcrpy cassette."""
+    return CassetteError(
+        f"Cassette {_where(path)} {problem}. {_EXPECTED_SHAPE} {REMEDY}",
+        anchor="cassette-format",
+    )
+
+
 def _validate(path: Path, data: Any) -> CassetteData:
     """Check the vcrpy format version and shape of every interaction."""
     if isinstance(data, list):
         raise CassetteError(
-            f"Cassette {_where(path)} is in the pre-1.0 vcrpy format (a bare list). "
-            "Re-record it with --batch-record.",
+            f"Cassette {_where(path)} is in the pre-1.0 vcrpy format (a bare list of "
+            f"interactions). {_EXPECTED_SHAPE} vcrpy converts old cassettes with `python -m "
+            f"vcr.migration {_where(path)}`; or record it again with --batch-record=all.",
             anchor="cassette-format",
         )
     if not isinstance(data, dict):
-        raise CassetteError(
-            f"Cassette {_where(path)} holds a {type(data).__name__}, not a mapping with "
-            "'interactions' and 'version'. Re-record it with --batch-record.",
-            anchor="cassette-format",
-        )
+        raise _format_error(path, f"holds {_kind(data)} at the top level, not a mapping")
     if "interactions" not in data:
+        keys = ", ".join(map(str, data)) or "none"
+        raise _format_error(path, f"has no 'interactions' key (keys found: {keys})")
+    if "version" not in data:
+        raise _format_error(path, "has no 'version' key")
+    version = data["version"]
+    if version != FORMAT_VERSION or isinstance(version, bool):
         raise CassetteError(
-            f"Cassette {_where(path)} has no 'interactions' key (keys found: "
-            f"{', '.join(map(str, data)) or 'none'}). Re-record it with --batch-record.",
-            anchor="cassette-format",
-        )
-    version = data.get("version")
-    if version != FORMAT_VERSION:
-        raise CassetteError(
-            f"Cassette {_where(path)} has format version {version!r}; this vcrpy reads version "
-            f"{FORMAT_VERSION}. Re-record it with --batch-record.",
+            f"Cassette {_where(path)} has format version {version!r}; pytest-batchkeys reads "
+            f"vcrpy's cassette format version {FORMAT_VERSION} only (vcrpy 1.0 and later). Was "
+            "it written by another tool or a newer vcrpy? " + REMEDY,
             anchor="cassette-format",
         )
     interactions = data["interactions"]
     if not isinstance(interactions, list):
-        raise CassetteError(
-            f"Cassette {_where(path)}: 'interactions' is a {type(interactions).__name__}, not a "
-            "list. Re-record it with --batch-record.",
-            anchor="cassette-format",
-        )
+        raise _format_error(path, f"has 'interactions' holding {_kind(interactions)}, not a list")
     for number, item in enumerate(interactions, start=1):
-        _validate_interaction(path, number, item)
+        problem = _interaction_problem(item)
+        if problem:
+            raise _format_error(path, f"has an unusable interaction {number}: {problem}")
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
-        raise CassetteError(
-            f"Cassette {_where(path)}: 'metadata' is not a mapping. "
-            "Re-record it with --batch-record.",
-            anchor="cassette-format",
-        )
+        raise _format_error(path, f"has 'metadata' holding {_kind(metadata)}, not a mapping")
     return CassetteData(interactions=interactions, metadata=metadata)
 
 
-def _validate_interaction(path: Path, number: int, item: Any) -> None:
-    """Each interaction needs a request with method and uri, and a response with a status code."""
-    problem = None
-    if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
-        problem = "has no 'request' mapping"
-    elif not isinstance(item.get("response"), dict):
-        problem = "has no 'response' mapping"
-    elif not {"method", "uri"} <= set(item["request"]):
-        problem = "has a request without 'method' or 'uri'"
-    elif not isinstance(item["response"].get("status"), dict) or not isinstance(
-        item["response"]["status"].get("code"), int
-    ):
-        problem = "has a response without an integer status code"
-    if problem:
-        raise CassetteError(
-            f"Cassette {_where(path)}: interaction {number} {problem}. "
-            "Re-record it with --batch-record.",
-            anchor="cassette-format",
-        )
+_REQUEST_KEYS: Final = ("method", "uri", "body", "headers")
+
+
+def _interaction_problem(item: Any) -> str | None:
+    """What keeps vcrpy from replaying one serialized interaction, or None if it is usable."""
+    if not isinstance(item, dict):
+        return f"it is {_kind(item)}, not a mapping with 'request' and 'response'"
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(request, dict):
+        return "'request' is missing or not a mapping"
+    if not isinstance(response, dict):
+        return "'response' is missing or not a mapping"
+    missing = [key for key in _REQUEST_KEYS if key not in request]
+    if missing:
+        return f"the request has no {', '.join(repr(key) for key in missing)}"
+    extra = sorted(str(key) for key in request if key not in _REQUEST_KEYS)
+    if extra:
+        return f"the request has unknown keys {', '.join(repr(key) for key in extra)}"
+    if not isinstance(request["method"], str) or not isinstance(request["uri"], str):
+        return "the request's 'method' and 'uri' must be strings"
+    if not isinstance(request["headers"], dict):
+        return "the request's 'headers' is not a mapping"
+    status = response.get("status")
+    if not isinstance(status, dict) or type(status.get("code")) is not int:
+        return "the response has no integer status 'code'"
+    if not isinstance(status.get("message"), str):
+        return "the response status has no 'message' string"
+    if not isinstance(response.get("headers"), dict):
+        return "the response has no 'headers' mapping"
+    body = response.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("string"), (str, bytes, type(None))):
+        return "the response has no 'body' mapping with a 'string'"
+    return None
 
 
 def serialize_cassette(interactions: list[dict[str, Any]], metadata: Mapping[str, Any]) -> str:
@@ -353,6 +423,16 @@ class _Persister:
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
         ]
-        text = self.prepare_save(interactions, self.run.metadata, Path(cassette_path))
-        write_atomic(cassette_path, text)
+        path = Path(cassette_path)
+        text = self.prepare_save(interactions, self.run.metadata, path)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise CassetteError(
+                f"Cassette {path} cannot be written: {exc.strerror or type(exc).__name__}"
+                f"{f' ({exc.filename})' if exc.filename else ''}. The previous file, if any, is "
+                "unchanged. Check that the cassette dir is a writable directory and that no "
+                "directory has the cassette's name.",
+                anchor="cassette-write",
+            ) from None
         self.run.recorded = len(interactions)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import IncompleteRead, InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from .auth import TokenProvider, ensure_safe_transport
@@ -53,10 +53,11 @@ class Target:
 
 
 class BoundedRetry(Retry):
-    """urllib3 Retry whose Retry-After waits add up to at most `max_total_wait` seconds.
+    """urllib3 Retry whose sleeps (Retry-After and backoff) add up to at most `max_total_wait`.
 
-    When the next Retry-After would exceed the budget, the 429 is returned to the caller instead
-    of sleeping: the server would not serve an earlier retry anyway.
+    When the next wait would exceed the budget, retrying stops: an answer (a 429 or 5xx) is
+    returned to the caller, a connection error is raised, instead of sleeping past the budget.
+    A malformed Retry-After header counts as absent (exponential backoff applies).
     """
 
     def __init__(self, *args: Any, max_total_wait: float = 60.0, waited: float = 0.0, **kw: Any):
@@ -69,6 +70,12 @@ class BoundedRetry(Retry):
         kw.setdefault("waited", self.waited)
         return super().new(**kw)
 
+    def get_retry_after(self, response: Any) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
     def increment(
         self,
         method: str | None = None,
@@ -79,12 +86,18 @@ class BoundedRetry(Retry):
         _stacktrace: Any = None,
     ) -> BoundedRetry:
         nxt: BoundedRetry = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = self.get_retry_after(response) if response is not None else None
-        if wait is not None:
-            if self.waited + wait > self.max_total_wait:
-                reason = ResponseError(f"Retry-After {wait:g}s exceeds the retry wait budget")
-                raise MaxRetryError(_pool, url or "", reason)
-            nxt.waited = self.waited + wait
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after is not None and self.respect_retry_after_header:
+            wait = retry_after
+        else:
+            wait = nxt.get_backoff_time()
+        if self.waited + wait > self.max_total_wait:
+            reason = error or ResponseError(
+                f"waiting {wait:g}s more would exceed the retry wait budget of "
+                f"{self.max_total_wait:g}s"
+            )
+            raise MaxRetryError(_pool, url or "", reason)
+        nxt.waited = self.waited + wait
         return nxt
 
 
@@ -102,11 +115,15 @@ class TimeoutAdapter(HTTPAdapter):
 
 
 def retry_policy(settings: Settings) -> BoundedRetry:
-    """Bounded retries for 429 (honouring Retry-After) and 5xx (exponential backoff)."""
+    """Bounded retries for 429 (honouring Retry-After) and 5xx (exponential backoff).
+
+    Read errors (a read timeout, a connection dropped mid-answer) are not retried: they surface
+    at once as requests' ReadTimeout / ConnectionError, so one slow answer costs one timeout.
+    """
     return BoundedRetry(
         total=settings.max_retries,
         connect=settings.max_retries,
-        read=0,
+        read=False,
         status=settings.max_retries,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=None,  # listKeys is a POST that changes nothing: safe to repeat
@@ -207,7 +224,7 @@ class BatchKeysClient:
             auth = _no_auth
         elif token is not None:
             request_headers["Authorization"] = f"Bearer {token}"
-        return self.session.request(
+        response = self.session.request(
             method,
             url,
             params=query,
@@ -215,7 +232,53 @@ class BatchKeysClient:
             auth=auth,
             timeout=timeout,
             allow_redirects=False,
+            stream=True,
         )
+        try:
+            response.content  # noqa: B018 - read the body now, under the read timeout
+        except requests.exceptions.ChunkedEncodingError as exc:
+            response.close()
+            raise body_cut_off(response, exc) from None
+        return response
+
+
+def body_cut_off(response: requests.Response, error: Exception) -> AssertionError:
+    """A readable contract failure for a body that ended before its declared length."""
+    from .checks import ContractViolation, ContractViolations, curl_line
+
+    incomplete = _incomplete_read(error)
+    declared = response.headers.get("Content-Length")
+    if incomplete is not None:
+        got = f"{incomplete.partial} bytes"
+        expected = f"{incomplete.partial + incomplete.expected} bytes"
+    else:
+        got, expected = "part of it", f"{declared} bytes" if declared else "all of it"
+    kind = response.headers.get("Content-Type", "no Content-Type")
+    return ContractViolations(
+        [
+            ContractViolation(
+                check="complete_body",
+                title="Response body cut off: the connection closed before the body was complete",
+                curl=curl_line(response.request),
+                expected=f"a complete body of {expected}"
+                + (f" (Content-Length: {declared})" if declared else ""),
+                actual=f"HTTP {response.status_code} ({kind}) with {got} of body, then the "
+                "connection closed",
+            )
+        ]
+    )
+
+
+def _incomplete_read(error: BaseException | None) -> Any:
+    """urllib3's IncompleteRead (partial and expected byte counts) inside `error`, or None."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, IncompleteRead):
+            return error
+        nested = [arg for arg in error.args if isinstance(arg, BaseException)]
+        error = nested[-1] if nested else None
+        seen += 1
+    return None
 
 
 _PATH_FIELDS: Final = frozenset({"subscription_id", "resource_group", "account_name"})

@@ -7,6 +7,8 @@ command line, then ini file, then environment variable, then default.
 from __future__ import annotations
 
 import ipaddress
+import math
+import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -285,7 +287,7 @@ def _convert(name: str, raw: Any, source: str, kind: type) -> Any:
     if name in _CHOICES:
         return _choice(name, text, source)
     if kind in (int, float):
-        return _number(text, source, kind)
+        return _number(name, text, source, kind)
     return text
 
 
@@ -319,15 +321,35 @@ def _choice(name: str, text: str, source: str) -> str:
     )
 
 
-def _number(text: str, source: str, kind: type) -> float | int:
-    """A positive int or non-negative float from text, or a ConfigError naming the source."""
+def _number(name: str, text: str, source: str, kind: type) -> float | int:
+    """A non-negative int or positive finite float from text, or a ConfigError naming the source."""
+    default = getattr(Settings(), name)
+    if kind is int:
+        expected = f"Expected a whole number, 0 or more (default: {default})."
+    else:
+        expected = f"Expected a number greater than zero (default: {default:g})."
     try:
         value: float | int = kind(text)
     except ValueError:
         what = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{source} is {text!r}, which is not {what}.") from None
-    if value < 0 or (value == 0 and kind is float):
-        raise ConfigError(f"{source} is {text!r}; it must be greater than zero.")
+        raise ConfigError(
+            f"{source} is {text!r}, which is not {what}. {expected}", anchor="bad-number"
+        ) from None
+    if not math.isfinite(value):
+        raise ConfigError(
+            f"{source} is {text!r}, which is not a finite number; an endless timeout or limit "
+            f"could hang the run. {expected}",
+            anchor="bad-number",
+        )
+    if value < 0:
+        raise ConfigError(
+            f"{source} is {text!r}, which is negative. {expected}", anchor="bad-number"
+        )
+    if value == 0 and kind is float:
+        raise ConfigError(
+            f"{source} is {text!r}, and zero would fail or stop every request. {expected}",
+            anchor="bad-number",
+        )
     return value
 
 
@@ -407,12 +429,56 @@ def validate_live(settings: Settings) -> None:
                 "the network in clear. Use https, or a simulator on 127.0.0.1.",
                 anchor="plain-http",
             )
+    if settings.mode == "live" and settings.record_mode == "all":
+        raise ConfigError(
+            "The record mode is 'all' (re-record every cassette), but the mode is live, which "
+            "never writes cassettes. To re-record, use --batch-record=all (or batchkeys_mode / "
+            "BATCHKEYS_MODE=record); to run live without recording, unset batchkeys_record_mode "
+            "/ BATCHKEYS_RECORD_MODE.",
+            anchor="contradictory-options",
+        )
+    if settings.mode == "record":
+        check_cassette_dir(settings.cassette_dir)
+
+
+def check_cassette_dir(directory: Path) -> None:
+    """Raise ConfigError when record mode could not write cassettes under `directory`.
+
+    An existing directory must be writable; a missing one must not sit under a file. (Whether a
+    missing directory can be created is left to the first write, which names the problem.)
+    """
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    flag = OPTIONS_BY_FIELD["cassette_dir"].flag
+    if not existing.is_dir():
+        where = "is" if existing == directory else f"would be under {existing}, which is"
+        raise ConfigError(
+            f"Cassette dir {directory} {where} a file, not a directory, so --batch-record cannot "
+            f"write cassettes there. Remove or rename the file, or choose another {flag} "
+            "(ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR).",
+            anchor="unwritable-cassette-dir",
+        )
+    if existing == directory and not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"Cassette dir {directory} is not writable by this user, so --batch-record cannot "
+            f"write cassettes there. Fix its permissions, or choose another {flag} "
+            "(ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR).",
+            anchor="unwritable-cassette-dir",
+        )
 
 
 def cli_values(getoption: Callable[[str], Any]) -> dict[str, Any]:
     """Map pytest's parsed options (by dest) to Settings field names."""
     record = getoption("batch_record")
     live = getoption("batch_live")
+    if record and live:
+        raise ConfigError(
+            f"--batch-live and --batch-record={record} contradict each other: live mode never "
+            "writes cassettes, record mode writes them (record mode talks to the endpoint too). "
+            "Pass only one of them.",
+            anchor="contradictory-options",
+        )
     values: dict[str, Any] = {
         "mode": "record" if record else ("live" if live else None),
         "record_mode": record,

@@ -130,14 +130,14 @@ def test_endpoint_drives_arm_and_authority():
         (
             {"read_timeout": "soon"},
             {},
-            "--batch-read-timeout is 'soon', which is not a number. "
-            "[see docs/troubleshooting.md#configuration-errors]",
+            "--batch-read-timeout is 'soon', which is not a number. Expected a number greater "
+            "than zero (default: 30). [see docs/troubleshooting.md#bad-number]",
         ),
         (
             {"max_retries": "-1"},
             {},
-            "--batch-max-retries is '-1'; it must be greater than zero. "
-            "[see docs/troubleshooting.md#configuration-errors]",
+            "--batch-max-retries is '-1', which is negative. Expected a whole number, 0 or more "
+            "(default: 3). [see docs/troubleshooting.md#bad-number]",
         ),
         (
             {},
