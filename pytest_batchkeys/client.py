@@ -147,6 +147,8 @@ def build_session(settings: Settings, provider: TokenProvider | None) -> request
     session.mount("https://", adapter)
     if provider is not None:
         session.auth = BearerAuth(provider)
+    if settings.is_live:
+        session.hooks["response"].append(_remember_secrets)
     session.headers["Accept"] = "application/json"
     session.headers["User-Agent"] = "pytest-batchkeys"
     return session
@@ -164,6 +166,13 @@ class BearerAuth(requests.auth.AuthBase):
         ensure_safe_transport(request.url or "")
         request.headers["Authorization"] = f"Bearer {self.provider.token()}"
         return request
+
+
+def _remember_secrets(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook (live): keys in a listKeys answer become secrets to redact and guard."""
+    from .redact import remember_keys
+
+    remember_keys(response.content)
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:

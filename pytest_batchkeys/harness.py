@@ -5,7 +5,6 @@ Kept out of plugin.py so it can be tested without pytester; imports vcrpy and th
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -159,7 +158,9 @@ class Harness:
 
         for interaction in interactions:
             remember_keys_in_body(interaction.get("response", {}).get("body"))
-        rules = ScrubRules(replacements=self.replacements())
+        from .leakguard import REGISTRY
+
+        rules = ScrubRules(replacements=self.replacements(), secrets=REGISTRY.secrets())
         scrubbed = scrub_interactions(interactions, rules)
         text = serialize_cassette(scrubbed, {METADATA_KEY: metadata} if metadata else {})
         guard_text(text, cassette=str(path))
@@ -232,21 +233,10 @@ def remember_secret(value: str, kind: str) -> None:
 
 
 def remember_keys_in_body(body: Any) -> None:
-    """Register `primary`/`secondary` values of a listKeys-shaped JSON body as secrets."""
-    text = body.get("string") if isinstance(body, dict) else body
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    if not isinstance(text, str) or ('"primary"' not in text and '"secondary"' not in text):
-        return
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return
-    if isinstance(payload, dict):
-        for name in ("primary", "secondary"):
-            value = payload.get(name)
-            if isinstance(value, str) and value:
-                remember_secret(value, f"{name} key")
+    """Register the keys of a listKeys-shaped body (a vcrpy body dict, text or bytes)."""
+    from .redact import remember_keys
+
+    remember_keys(body.get("string") if isinstance(body, dict) else body)
 
 
 def environment() -> dict[str, str]:

@@ -77,6 +77,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[HARNESS] = harness
+    if settings.is_live:
+        from .redact import install_log_redaction
+
+        install_log_redaction()
     if settings.contract:
         _collect_contract_suite(config)
 
@@ -231,6 +235,26 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if failure is not None:
         raise failure
     return result
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    harness = config.stash.get(HARNESS, None)
+    if harness is not None and harness.settings.is_live:
+        from .redact import uninstall_log_redaction
+
+        uninstall_log_redaction()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, Any]:
+    """In live and record modes, failure text and captured output are redacted."""
+    report = yield
+    harness = item.config.stash.get(HARNESS, None)
+    if harness is not None and harness.settings.is_live:
+        from .redact import redact_report
+
+        redact_report(report)
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

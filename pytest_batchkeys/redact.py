@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 from .leakguard import REGISTRY, SecretRegistry
 
@@ -50,3 +52,63 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact_text(record.stack_info, self.registry)
         return True
+
+
+def remember_keys(text: str | bytes | None, registry: SecretRegistry = REGISTRY) -> None:
+    """Register the `primary`/`secondary` values of a listKeys-shaped JSON body as secrets."""
+    import json
+
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not text or ('"primary"' not in text and '"secondary"' not in text):
+        return
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return
+    if isinstance(payload, dict):
+        for name in ("primary", "secondary"):
+            value = payload.get(name)
+            if isinstance(value, str):
+                registry.add(value, f"{name} key")
+
+
+_original_factory: list[Callable[..., logging.LogRecord]] = []
+
+
+def install_log_redaction(registry: SecretRegistry = REGISTRY) -> None:
+    """Redact every log record as it is created (all handlers, pytest's own included)."""
+    if _original_factory:
+        return
+    original = logging.getLogRecordFactory()
+    _original_factory.append(original)
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = original(*args, **kwargs)
+        if len(registry):
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string: keep the record as it is
+                return record
+            record.msg, record.args = registry.redact(message), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def uninstall_log_redaction() -> None:
+    """Restore the log record factory that install_log_redaction replaced."""
+    if _original_factory:
+        logging.setLogRecordFactory(_original_factory.pop())
+
+
+def redact_report(report: Any, registry: SecretRegistry = REGISTRY) -> None:
+    """Replace a pytest report's failure text and captured sections by redacted copies."""
+    if not len(registry):
+        return
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        redacted = registry.redact(text)
+        if redacted != text:
+            report.longrepr = redacted
+    report.sections = [(title, registry.redact(body)) for title, body in report.sections]
