@@ -425,14 +425,20 @@ class _Persister:
         ]
         path = Path(cassette_path)
         text = self.prepare_save(interactions, self.run.metadata, path)
+        if path.is_dir():
+            raise CassetteError(
+                f"Cassette {path} cannot be written: a directory has its name. The directory is "
+                "left as it is. Remove or rename it, or point the marker at another file: "
+                "@pytest.mark.batchkeys(cassette='name.yaml').",
+                anchor="cassette-write",
+            )
         try:
             write_atomic(path, text)
         except OSError as exc:
             raise CassetteError(
-                f"Cassette {path} cannot be written: {exc.strerror or type(exc).__name__}"
-                f"{f' ({exc.filename})' if exc.filename else ''}. The previous file, if any, is "
-                "unchanged. Check that the cassette dir is a writable directory and that no "
-                "directory has the cassette's name.",
+                f"Cassette {path} cannot be written: {exc.strerror or type(exc).__name__}. The "
+                "previous file, if any, is unchanged. Check that the cassette dir is a writable "
+                "directory on a disk with free space.",
                 anchor="cassette-write",
             ) from None
         self.run.recorded = len(interactions)
