@@ -172,7 +172,12 @@ def _remember_secrets(response: requests.Response, *args: Any, **kwargs: Any) ->
     """Response hook (live): keys in a listKeys answer become secrets to redact and guard."""
     from .redact import remember_keys
 
-    remember_keys(response.content)
+    try:
+        content = response.content
+    except requests.exceptions.ChunkedEncodingError as exc:
+        response.close()
+        raise body_cut_off(response, exc) from None
+    remember_keys(content)
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
