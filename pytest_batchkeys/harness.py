@@ -33,6 +33,7 @@ COUNTERS: Final = (
     "checks_run",
     "checks_failed",
 )
+SEED_SPEC: Final = "seed"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
 
 
@@ -53,13 +54,16 @@ class Harness:
     # -- spec -------------------------------------------------------------------------------
     @property
     def spec(self) -> LoadedSpec:
-        """The contract: --batch-spec if given, else the bundled spec (loaded once)."""
+        """The contract: --batch-spec PATH (or `seed`, the shipped seed), else the bundled spec."""
         if self._spec is None:
             from . import spec
 
-            self._spec = (
-                spec.load_spec(self.settings.spec) if self.settings.spec else spec.load_bundled()
-            )
+            if not self.settings.spec:
+                self._spec = spec.load_bundled()
+            elif self.settings.spec == SEED_SPEC:
+                self._spec = spec.load_seed()
+            else:
+                self._spec = spec.load_spec(self.settings.spec)
         return self._spec
 
     @property

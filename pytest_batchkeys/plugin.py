@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from .client import BatchKeysClient, Target
 
 HARNESS = pytest.StashKey[Harness]()
+
+
+class SpecRepairWarning(pytest.PytestWarning):
+    """The spec given with --batch-spec had a gap that the loader repaired."""
+
+
 RUN = pytest.StashKey["CassetteRun | None"]()
 MARKER = "batchkeys"
 
@@ -72,11 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
         )
         harness = Harness(settings, environment())
-        if settings.spec:
-            harness.spec  # noqa: B018 - load now so a bad --batch-spec is a usage error
+        repairs = harness.spec.repairs if settings.spec else ()  # a bad spec is a usage error
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[HARNESS] = harness
+    for repair in repairs:
+        config.issue_config_time_warning(SpecRepairWarning(f"{harness.spec.source}: {repair}"), 2)
     if settings.is_live:
         from .redact import install_log_redaction
 

@@ -110,7 +110,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
         flag="--batch-spec",
         ini="batchkeys_spec",
         env="BATCHKEYS_SPEC",
-        help="Swagger 2.0 / OpenAPI 3 file holding BatchAccount_GetKeys (default: bundled spec)",
+        help="Swagger 2.0 / OpenAPI 3 file holding BatchAccount_GetKeys, or `seed` for the shipped "
+        "seed swagger (default: the bundled 2026-08-01 contract)",
         metavar="PATH",
     ),
     Option(

@@ -219,3 +219,44 @@ def test_unmarked_tests_are_untouched_and_vcr_is_not_imported(pytester: pytest.P
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*HEAVY-MODULES: none*"])
+
+
+def test_seed_spec_is_loaded_and_each_repair_is_a_warning(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        def test_spec(batchkeys_spec, batchkeys_schema):
+            assert batchkeys_spec.source == "seed"
+            assert batchkeys_schema.get_base_url() == "https://management.azure.com"
+        """
+    )
+    result = pytester.runpytest("--batch-spec=seed", "-W", "always")
+    result.assert_outcomes(passed=1, warnings=7)
+    result.stdout.fnmatch_lines(
+        [
+            '*SpecRepairWarning: seed: The query parameter named "No Name" was read as api-version*',
+            "*SpecRepairWarning: seed: Path parameter subscriptionId is used in the path template "
+            "but not declared*",
+            "*SpecRepairWarning: seed: The spec lists only the http scheme*",
+        ]
+    )
+
+
+def test_bundled_spec_needs_no_repair(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        def test_spec(batchkeys_spec, batchkeys_schema):
+            assert batchkeys_spec.source == "bundled"
+            assert batchkeys_spec.default_api_version == "2026-08-01"
+        """
+    )
+    pytester.runpytest("-W", "error::pytest.PytestWarning").assert_outcomes(passed=1)
+
+
+def test_spec_without_the_operation_is_a_usage_error(pytester: pytest.Pytester):
+    pytester.makefile(
+        ".json", other='{"swagger": "2.0", "paths": {"/x": {"get": {"operationId": "Other_Get"}}}}'
+    )
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest("--batch-spec=other.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: *other.json*BatchAccount_GetKeys*Other_Get*"])
