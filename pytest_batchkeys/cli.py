@@ -10,10 +10,10 @@ from . import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Argument parser for every subcommand; heavy modules are imported only by the one that runs."""
+    """Parser for every subcommand; heavy modules are imported only by the one that runs."""
     parser = argparse.ArgumentParser(
         prog="batchkeys",
-        description="Tools of pytest-batchkeys: a local listKeys simulator, cassette audit and scrub.",
+        description="Tools of pytest-batchkeys: local listKeys simulator, cassette audit, scrub.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,4 +1,4 @@
-"""Error types whose messages are part of the interface: what happened, what was expected, what to do."""
+"""Error types whose messages are part of the interface: what happened, expected, what to do."""
 
 from __future__ import annotations
 

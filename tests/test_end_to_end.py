@@ -97,7 +97,8 @@ def _live_env(monkeypatch: pytest.MonkeyPatch, sim: Simulator) -> None:
 
 def _secrets(sim: Simulator) -> list[str]:
     account = sim.config.subscriptions[0].resource_groups[0].accounts[0]
-    assert account.primary and account.secondary
+    assert account.primary
+    assert account.secondary
     return [account.primary, account.secondary, CLIENT_SECRET]
 
 
