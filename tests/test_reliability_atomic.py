@@ -224,7 +224,7 @@ def outcomes(project: Project) -> Counter[str]:
             continue
         complete = (
             len(loaded.interactions) == 1
-            and "recorded_with" in loaded.metadata.get("batchkeys", {})
+            and b"recorded_with: pytest-batchkeys" in data
             and data.endswith(b"version: 1\n")
         )
         found["new" if complete else "broken"] += 1
