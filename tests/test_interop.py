@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cassette_builder as cb
 import pytest
+import yaml
 
 from pytest_batchkeys import placeholders
 from pytest_batchkeys.cassettes import serialize_cassette
@@ -188,23 +189,39 @@ def test_our_recorded_cassettes_replay_under_pytest_recording(
     theirs.parent.mkdir(parents=True)
     shutil.copy(ours, theirs)
     pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
-    pytester.makeconftest("from pytest_batchkeys.interop import pytest_recording_configure\n")
+    if "metadata" in yaml.safe_load(ours.read_text(encoding="utf-8")):
+        # vcrpy's own metadata key needs the hook (see the next two tests)
+        pytester.makeconftest("from pytest_batchkeys.interop import pytest_recording_configure\n")
     result = pytester.runpytest("--record-mode=none", "test_vcr_reads.py")
     result.assert_outcomes(passed=1)
 
 
-def test_pytest_recording_alone_cannot_read_vcrpy_metadata(pytester: pytest.Pytester):
-    """Pins why the conftest hook above is needed: pytest-recording 0.14 with vcrpy 9.4.
+def write_with_vcrpy_metadata(path: Path) -> None:
+    """A cassette using vcrpy 9.4's own top-level `metadata` key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"interactions": [cb.interaction()], "version": 1, "metadata": {"recorded_by": "x"}}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
 
-    When this starts passing, pytest-recording reads vcrpy's metadata itself; drop the
-    workaround from docs/ci.md and pytest_batchkeys.interop.
+
+def test_pytest_recording_alone_cannot_read_vcrpy_metadata(pytester: pytest.Pytester):
+    """Pins why pytest_batchkeys.interop.pytest_recording_configure exists.
+
+    pytest-recording 0.14 expects two values from vcrpy's deserialize(); vcrpy 9.4 returns
+    three for a cassette with `metadata`. When this starts passing, pytest-recording handles it
+    itself: drop the hook from docs/plugins.md and pytest_batchkeys.interop.
     """
-    theirs = pytester.path / "cassettes" / "test_vcr_reads" / "test_keys.yaml"
-    cb.write(theirs, metadata={"batchkeys": {"api_version": "2026-08-01"}})
+    write_with_vcrpy_metadata(pytester.path / "cassettes" / "test_vcr_reads" / "test_keys.yaml")
     pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
     result = pytester.runpytest("--record-mode=none")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*ValueError: too many values to unpack (expected 2)*"])
+
+
+def test_interop_hook_lets_pytest_recording_read_vcrpy_metadata(pytester: pytest.Pytester):
+    write_with_vcrpy_metadata(pytester.path / "cassettes" / "test_vcr_reads" / "test_keys.yaml")
+    pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
+    pytester.makeconftest("from pytest_batchkeys.interop import pytest_recording_configure\n")
+    pytester.runpytest("--record-mode=none").assert_outcomes(passed=1)
 
 
 # --- schemathesis's own pytest plugin ---------------------------------------------------------
