@@ -4,6 +4,7 @@ replay."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -33,31 +34,50 @@ class Outgoing:
     description: str
 
 
+class _Enough(BaseException):
+    """Stops the hypothesis run once `count` distinct cases are in hand.
+
+    A BaseException (not an Exception) is not a test failure to hypothesis: it propagates at once,
+    with no replay, no shrinking and no failure report, like KeyboardInterrupt.
+    """
+
+
 def draw_cases(schema: Any, *, count: int, negative: bool) -> list[Any]:
-    """Up to `count` distinct schemathesis cases drawn by hypothesis (random, not derandomized)."""
-    from hypothesis import HealthCheck, Phase, given, settings
+    """Up to `count` distinct schemathesis cases drawn by hypothesis (random, not derandomized).
+
+    The first `count` distinct cases in draw order are kept, from at most `count * 3` draws; the
+    run stops as soon as it has them (drawing the rest would only be discarded).
+    """
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
     from .spec import case_strategy
 
     cases: list[Any] = []
     seen: set[tuple[str, str]] = set()
+    if count <= 0:
+        return cases
 
     @settings(
-        max_examples=max(count * 3, 1),
+        max_examples=count * 3,
         database=None,
         deadline=None,
         derandomize=False,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
+        # Quiet: the early stop is not a failure, so no "reproduce with @seed" line.
+        verbosity=Verbosity.quiet,
     )
     @given(case_strategy(schema, negative=negative))
     def collect(case: Any) -> None:
         key = (case.formatted_path, repr(sorted((case.query or {}).items())))
-        if len(cases) < count and key not in seen:
+        if key not in seen:
             seen.add(key)
             cases.append(case)
+            if len(cases) >= count:
+                raise _Enough
 
-    collect()
+    with contextlib.suppress(_Enough):
+        collect()
     return cases
 
 
