@@ -186,10 +186,10 @@ def _validate(path: Path, data: Any) -> CassetteData:
         problem = _interaction_problem(item)
         if problem:
             raise _format_error(path, f"has an unusable interaction {number}: {problem}")
-    metadata = data.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise _format_error(path, f"has 'metadata' holding {_kind(metadata)}, not a mapping")
-    return CassetteData(interactions=interactions, metadata=metadata)
+    for key in ("metadata", METADATA_KEY):
+        if not isinstance(data.get(key) or {}, dict):
+            raise _format_error(path, f"has {key!r} holding {_kind(data[key])}, not a mapping")
+    return CassetteData(interactions=interactions, metadata=dict(data.get(METADATA_KEY) or {}))
 
 
 _REQUEST_KEYS: Final = ("method", "uri", "body", "headers")
@@ -228,12 +228,16 @@ def _interaction_problem(item: Any) -> str | None:
 
 
 def serialize_cassette(interactions: list[dict[str, Any]], metadata: Mapping[str, Any]) -> str:
-    """Plain vcrpy YAML text for interactions and metadata (what vcrpy itself would write)."""
+    """Plain vcrpy YAML text; our metadata sits under a top-level key vcrpy ignores.
+
+    vcrpy's own `metadata` key is not used: vcrpy 9.4 then returns three values from
+    deserialize(), which pytest-recording 0.14's persister cannot unpack.
+    """
     import yaml
 
     data: dict[str, Any] = {"interactions": interactions, "version": FORMAT_VERSION}
     if metadata:
-        data["metadata"] = dict(metadata)
+        data[METADATA_KEY] = dict(metadata)
     return str(yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=True))
 
 
@@ -310,7 +314,7 @@ def use_cassette(
         if not path.exists():
             raise CassetteError(f"Cassette {path} does not exist.", anchor="missing-cassette")
         run.loaded = read_cassette(path)
-        run.metadata = dict(run.loaded.metadata.get(METADATA_KEY) or {})
+        run.metadata = dict(run.loaded.metadata)
     cassette_class = _cassette_class()
     persister = _Persister(run, prepare_save)
     record_mode = "none" if action == "replay" else "all"

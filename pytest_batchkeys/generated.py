@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 import requests
 
-from .cassettes import METADATA_KEY, read_cassette
+from .cassettes import read_cassette
 from .errors import CassetteError
 
 Kind = Literal["positive", "negative"]
@@ -131,7 +131,7 @@ def send_all(
 def stored_cases(path: Path) -> tuple[list[tuple[Kind, dict[str, Any]]], dict[str, Any]]:
     """The recorded (kind, interaction) pairs of a generated-cases cassette, and its metadata."""
     data = read_cassette(path)
-    metadata = dict(data.metadata.get(METADATA_KEY) or {})
+    metadata = dict(data.metadata)
     kinds = metadata.get("generated_kinds")
     if not isinstance(kinds, list) or len(kinds) != len(data.interactions):
         raise CassetteError(

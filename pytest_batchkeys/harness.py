@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from . import __version__, placeholders
 from .auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
-from .cassettes import METADATA_KEY, CassetteRun, plan, serialize_cassette, use_cassette
+from .cassettes import CassetteRun, plan, serialize_cassette, use_cassette
 from .errors import CassetteError
 from .network import GuardLog, block_outbound
 from .settings import Settings, validate_live
@@ -166,7 +166,7 @@ class Harness:
 
         rules = ScrubRules(replacements=self.replacements(), secrets=REGISTRY.secrets())
         scrubbed = scrub_interactions(interactions, rules)
-        text = serialize_cassette(scrubbed, {METADATA_KEY: metadata} if metadata else {})
+        text = serialize_cassette(scrubbed, metadata)
         guard_text(text, cassette=str(path))
         return text
 

@@ -112,7 +112,7 @@ def test_record_under_xdist_then_replay_under_xdist(
     generated = pytester.path / "cassettes" / "contract" / "test_generated_cases.yaml"
     data = yaml.safe_load(generated.read_text())
     assert len(data["interactions"]) == 12
-    assert sorted(set(data["metadata"]["batchkeys"]["generated_kinds"])) == ["negative", "positive"]
+    assert sorted(set(data["batchkeys"]["generated_kinds"])) == ["negative", "positive"]
 
     for name in (*LIVE_ENV, "BATCHKEYS_ENDPOINT"):
         monkeypatch.delenv(name)

@@ -122,7 +122,7 @@ def _generated(edit: Callable[[dict[str, Any]], None]) -> Mutation:
 
 def _first_negative_accepts(data: dict[str, Any]) -> None:
     """A generated negative (invalid) case is answered 200 with keys: input not rejected."""
-    index = data["metadata"]["batchkeys"]["generated_kinds"].index("negative")
+    index = data["batchkeys"]["generated_kinds"].index("negative")
     response = data["interactions"][index]["response"]
     response["status"] = {"code": 200, "message": "OK"}
     response["body"]["string"] = _load(BUNDLED / KEYS)["interactions"][0]["response"]["body"][
@@ -144,16 +144,16 @@ def _first_case_500(data: dict[str, Any]) -> None:
 
 
 def _stale_api_version(data: dict[str, Any]) -> None:
-    data["metadata"]["batchkeys"]["api_version"] = "2024-07-01"
+    data["batchkeys"]["api_version"] = "2024-07-01"
 
 
 def _stale_spec(data: dict[str, Any]) -> None:
-    data["metadata"]["batchkeys"]["spec_fingerprint"] = "0" * 64
+    data["batchkeys"]["spec_fingerprint"] = "0" * 64
 
 
 def _no_cases(data: dict[str, Any]) -> None:
     data["interactions"] = []
-    data["metadata"]["batchkeys"]["generated_kinds"] = []
+    data["batchkeys"]["generated_kinds"] = []
 
 
 def _delete(name: str) -> Mutation:
