@@ -5,7 +5,6 @@ Kept out of plugin.py so it can be tested without pytester; imports vcrpy and th
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -24,15 +23,6 @@ if TYPE_CHECKING:
     from .client import Target
     from .spec import LoadedSpec
 
-COUNTERS: Final = (
-    "cassettes_replayed",
-    "cassettes_recorded",
-    "cassettes_missing",
-    "cases_replayed",
-    "cases_new",
-    "checks_run",
-    "checks_failed",
-)
 SEED_SPEC: Final = "seed"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
 
@@ -241,11 +231,6 @@ def remember_keys_in_body(body: Any) -> None:
     from .redact import remember_keys
 
     remember_keys(body.get("string") if isinstance(body, dict) else body)
-
-
-def environment() -> dict[str, str]:
-    """A copy of the process environment (the one impure input of settings)."""
-    return dict(os.environ)
 
 
 def _redactor() -> Callable[[str], str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import BatchKeysError, UsageProblem
-from .harness import COUNTERS, Harness, environment
+from .errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
 from .settings import OPTIONS, Settings, cli_values, resolve
 
 if TYPE_CHECKING:
@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
     from .cassettes import CassetteRun
     from .client import BatchKeysClient, Target
+    from .harness import Harness
 
-HARNESS = pytest.StashKey[Harness]()
+SETTINGS = pytest.StashKey[Settings]()
+HARNESS = pytest.StashKey["Harness"]()
 
 
 class SpecRepairWarning(pytest.PytestWarning):
@@ -74,16 +76,19 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve(
             cli_values(config.getoption),
             {option.ini: config.getini(option.ini) for option in OPTIONS},
-            environment(),
+            dict(os.environ),
             rootdir=config.rootpath,
         )
-        harness = Harness(settings, environment())
-        repairs = harness.spec.repairs if settings.spec else ()  # a bad spec is a usage error
+        config.stash[SETTINGS] = settings
+        # Live runs and explicit specs are checked now, so their mistakes are usage errors;
+        # a plain replay run builds the harness only when a test first needs it.
+        if settings.is_live or settings.spec:
+            harness = _harness(config)
+            for repair in harness.spec.repairs if settings.spec else ():
+                warning = SpecRepairWarning(f"{harness.spec.source}: {repair}")
+                config.issue_config_time_warning(warning, 2)
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[HARNESS] = harness
-    for repair in repairs:
-        config.issue_config_time_warning(SpecRepairWarning(f"{harness.spec.source}: {repair}"), 2)
     if settings.is_live:
         from .redact import install_log_redaction
 
@@ -104,7 +109,14 @@ def _collect_contract_suite(config: pytest.Config) -> None:
 
 
 def _harness(config: pytest.Config) -> Harness:
-    return config.stash[HARNESS]
+    """The session's harness, built on first use (it validates live settings and credentials)."""
+    harness = config.stash.get(HARNESS, None)
+    if harness is None:
+        from .harness import Harness
+
+        harness = Harness(config.stash[SETTINGS], dict(os.environ))
+        config.stash[HARNESS] = harness
+    return harness
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +128,11 @@ def batchkeys_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture
 def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun | None]:
     """The test's cassette, replaying or recording; None in live mode."""
+    from .interop import nested_cassette_error
+
+    nested = nested_cassette_error(request.node)
+    if nested is not None:
+        raise pytest.fail.Exception(str(nested), pytrace=False)
     harness = _harness(request.config)
     marker = request.node.get_closest_marker(MARKER)
     given = marker.kwargs.get("cassette") if marker else None
@@ -125,7 +142,7 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
             request.node.stash[RUN] = run
             yield run
     except BatchKeysError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
 
 
 @pytest.fixture(autouse=True)
@@ -236,7 +253,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         lines = "\n".join(miss.describe() for miss in run.misses)
         pytest.fail(
             f"Request not found in cassette {run.path}:\n{lines}\n"
-            f"Record it again with: pytest --batch-record=all '{item.nodeid}'",
+            f"Record it again with: pytest --batch-record=all '{item.nodeid}' "
+            f"[see {TROUBLESHOOTING}#request-not-found]",
             pytrace=False,
         )
     if failure is not None:
@@ -274,7 +292,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def _used(harness: Harness) -> bool:
-    return any(harness.counters[name] for name in COUNTERS) or harness.settings.is_live
+    return any(harness.counters.values()) or harness.settings.is_live
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -289,6 +307,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """On the xdist controller, add up the workers' counters."""
     counters = getattr(node, "workeroutput", {}).get("batchkeys_counters")
-    harness = node.config.stash.get(HARNESS, None)
-    if counters and harness is not None:
-        harness.counters.update(counters)
+    if counters:
+        _harness(node.config).counters.update(counters)

@@ -145,10 +145,6 @@ def test_nested_cassette_check_names_the_test_and_the_fix(pytester: pytest.Pytes
     pytester.runpytest("-p", "no:recording", "-W", "ignore::pytest.PytestUnknownMarkWarning")
 
 
-@pytest.mark.xfail(
-    reason="plugin.py does not call interop.nested_cassette_error yet (change proposed in issue 6)",
-    strict=True,
-)
 def test_plugin_refuses_a_test_with_both_markers(pytester: pytest.Pytester):
     pytester.makepyfile(test_both=BOTH_MARKERS)
     cb.write(pytester.path / "cassettes" / "ours.yaml")

@@ -92,7 +92,8 @@ def test_unmatched_request_names_cassette_request_and_closest_recorded(pytester:
             f"*  request:  POST {cb.PATH}?api-version=2024-07-01",
             f"*  closest:  POST {cb.PATH}?api-version=2026-08-01",
             "*  differs:  query api-version: '2026-08-01' recorded, '2024-07-01' sent",
-            "*Record it again with: pytest --batch-record=all 'test_replay.py::test_keys'",
+            "*Record it again with: pytest --batch-record=all 'test_replay.py::test_keys' "
+            "[[]see docs/troubleshooting.md#request-not-found[]]",
         ]
     )
 
