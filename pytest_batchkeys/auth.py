@@ -127,7 +127,15 @@ def _parse_token_response(response: Any, url: str, started: float) -> tuple[str,
             "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.",
             anchor="token-request-failed",
         )
-    expires_in = float(payload.get("expires_in", 3599))
+    try:
+        expires_in = float(payload.get("expires_in", 3599))
+    except (TypeError, ValueError):
+        raise CredentialError(
+            f"The token endpoint {url} answered with an expires_in that is not a number. "
+            "Expected seconds (e.g. 3599); check --batch-authority points at an Entra token "
+            "endpoint.",
+            anchor="token-request-failed",
+        ) from None
     return str(payload["access_token"]), started + expires_in
 
 

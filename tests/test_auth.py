@@ -155,3 +155,21 @@ def test_plain_http_off_loopback_is_refused_before_any_secret_leaves():
         "only loopback hosts (127.0.0.1, ::1, localhost) may use http. Use https. "
         "[see docs/troubleshooting.md#plain-http]"
     )
+
+
+def test_token_answer_with_a_non_numeric_lifetime_is_a_credential_error():
+    from pytest_batchkeys.auth import _parse_token_response
+
+    class Answer:
+        status_code = 200
+
+        def json(self):
+            return {"access_token": "token-value-xyz", "expires_in": "soon"}
+
+    with pytest.raises(CredentialError) as info:
+        _parse_token_response(Answer(), "http://127.0.0.1:1/t/oauth2/v2.0/token", 0.0)
+    assert str(info.value) == (
+        "The token endpoint http://127.0.0.1:1/t/oauth2/v2.0/token answered with an expires_in "
+        "that is not a number. Expected seconds (e.g. 3599); check --batch-authority points at "
+        "an Entra token endpoint. [see docs/troubleshooting.md#token-request-failed]"
+    )

@@ -135,10 +135,15 @@ def test_replay_reruns_stored_cases_without_regenerating(pytester: pytest.Pytest
         """
         import hypothesis
 
+        original = hypothesis.given
+
         def pytest_configure(config):
             def refuse(*args, **kwargs):
                 raise AssertionError("replay must not generate cases")
             hypothesis.given = refuse
+
+        def pytest_unconfigure(config):
+            hypothesis.given = original  # this run is in-process: leave hypothesis as it was
         """
     )
     result = pytester.runpytest(
