@@ -6,16 +6,10 @@ import base64
 from collections.abc import Iterator
 
 import pytest
+from real_target import RealTarget
 
 from pytest_batchkeys import placeholders
-from pytest_batchkeys.simulator import (
-    Account,
-    Client,
-    ResourceGroup,
-    Simulator,
-    SimulatorConfig,
-    Subscription,
-)
+from pytest_batchkeys.simulator import Simulator
 
 SUBSCRIPTION = "9b2f5c1e-0a4d-4c7e-8f3b-6d1e2a9c4b70"
 TENANT = "4e1c2b7a-5d3f-4a8e-9c6b-0f2d1e3a5b7c"
@@ -23,6 +17,7 @@ CLIENT_ID = "c0ffee00-1234-4abc-8def-0123456789ab"
 CLIENT_SECRET = "e2e~Client.Secret_value-5551234"
 GROUP = "Prod-Keys-RG"
 ACCOUNT = "prodacct01"
+WORLD = RealTarget(SUBSCRIPTION, TENANT, CLIENT_ID, CLIENT_SECRET, GROUP, ACCOUNT)
 AZURE_VARS = (
     "AZURE_SUBSCRIPTION_ID",
     "AZURE_TENANT_ID",
@@ -71,28 +66,13 @@ def test_azure_sdk(batchkeys_credential, batchkeys_settings, batchkeys_target):
 
 @pytest.fixture
 def simulator() -> Iterator[Simulator]:
-    config = SimulatorConfig(
-        subscriptions=[
-            Subscription(
-                SUBSCRIPTION,
-                tenant=TENANT,
-                resource_groups=[ResourceGroup(GROUP, accounts=[Account(ACCOUNT)])],
-            )
-        ],
-        clients=[Client(CLIENT_ID, CLIENT_SECRET, tenant=TENANT)],
-    )
-    with Simulator(config) as sim:
+    with WORLD.simulator() as sim:
         yield sim
 
 
 def _live_env(monkeypatch: pytest.MonkeyPatch, sim: Simulator) -> None:
-    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
-    monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
-    monkeypatch.setenv("AZURE_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("AZURE_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.setenv("BATCHKEYS_RESOURCE_GROUP", GROUP)
-    monkeypatch.setenv("BATCHKEYS_ACCOUNT_NAME", ACCOUNT)
-    monkeypatch.setenv("BATCHKEYS_ENDPOINT", sim.url)
+    for name, value in WORLD.env(sim.url).items():
+        monkeypatch.setenv(name, value)
 
 
 def _secrets(sim: Simulator) -> list[str]:

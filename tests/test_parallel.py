@@ -11,16 +11,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from real_target import RealTarget
 
 from pytest_batchkeys.cassettes import read_cassette
-from pytest_batchkeys.simulator import (
-    Account,
-    Client,
-    ResourceGroup,
-    Simulator,
-    SimulatorConfig,
-    Subscription,
-)
+from pytest_batchkeys.simulator import Simulator
 
 SUBSCRIPTION = "3f1c2b7a-5d3f-4a8e-9c6b-0f2d1e3a5b7c"
 TENANT = "7e1c2b7a-5d3f-4a8e-9c6b-0f2d1e3a5b7d"
@@ -28,6 +22,7 @@ CLIENT_ID = "c0ffee00-1234-4abc-8def-0123456789ac"
 CLIENT_SECRET = "parallel~Client.Secret_value-777"
 GROUP = "Parallel-RG"
 ACCOUNT = "parallelacct"
+WORLD = RealTarget(SUBSCRIPTION, TENANT, CLIENT_ID, CLIENT_SECRET, GROUP, ACCOUNT)
 #: Plugins these runs do not need, left out to keep each start (and each worker's) short.
 LEAN = ("-p", "xdist", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:recording")
 MODULE = """
@@ -55,17 +50,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sim() -> Iterator[Simulator]:
-    config = SimulatorConfig(
-        subscriptions=[
-            Subscription(
-                SUBSCRIPTION,
-                tenant=TENANT,
-                resource_groups=[ResourceGroup(GROUP, accounts=[Account(ACCOUNT)])],
-            )
-        ],
-        clients=[Client(CLIENT_ID, CLIENT_SECRET, tenant=TENANT)],
-    )
-    with Simulator(config) as simulator:
+    with WORLD.simulator() as simulator:
         yield simulator
 
 
@@ -82,15 +67,7 @@ def record_then_replay(
     for module in range(modules):
         tests = "".join(TEST.format(number=module * per_module + i) for i in range(per_module))
         pytester.makepyfile(**{f"test_mod{module}": MODULE.format(tests=tests)})
-    live = {
-        "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
-        "AZURE_TENANT_ID": TENANT,
-        "AZURE_CLIENT_ID": CLIENT_ID,
-        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
-        "BATCHKEYS_RESOURCE_GROUP": GROUP,
-        "BATCHKEYS_ACCOUNT_NAME": ACCOUNT,
-        "BATCHKEYS_ENDPOINT": sim.url,
-    }
+    live = WORLD.env(sim.url)
     for name, value in live.items():
         monkeypatch.setenv(name, value)
 
