@@ -359,6 +359,12 @@ _ST_CHECKS = (
 )
 
 
+def _mode(case: Any) -> str:
+    """'positive' or 'negative': the generation mode schemathesis drew a case in."""
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+    return str(getattr(mode, "value", mode))
+
+
 def register_azure_check() -> str:
     """Our nine Azure checks as one custom schemathesis check (so both sides check the same)."""
     import schemathesis
@@ -375,8 +381,7 @@ def register_azure_check() -> str:
         )
         converted._content = response.content
         converted.request = response.request
-        mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
-        negative = str(getattr(mode, "value", mode)) == "negative"
+        negative = _mode(case) == "negative"
         report = run_checks(converted, checks=AZURE_CHECKS, negative=negative)
         if not report.ok:
             raise AssertionError("; ".join(f.title for f in report.failures))
@@ -406,11 +411,16 @@ def engine_live(spec: Any, base: str, token: str, cases: int, azure_check: str) 
     phases: list[str] = []
     errors: list[str] = []
     checks_seen: set[str] = set()
+    kinds: Counter[str] = Counter()
+    distinct: set[tuple[str, str]] = set()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
-            for interaction in event.recorder.interactions.values():
+            for case_id, interaction in event.recorder.interactions.items():
                 if interaction.response is not None:
                     statuses[interaction.response.status_code] += 1
+                    distinct.add((interaction.request.method, interaction.request.uri))
+                    node = event.recorder.cases.get(case_id)
+                    kinds[_mode(node.value) if node is not None else "?"] += 1
             for results in event.recorder.checks.values():
                 for result in results:
                     checks_seen.add(result.name)
@@ -423,7 +433,10 @@ def engine_live(spec: Any, base: str, token: str, cases: int, azure_check: str) 
     if errors:
         print("  engine errors: " + " | ".join(errors))
     missing = set(_ST_CHECKS) | {azure_check}
-    detail = f"phases run: {', '.join(phases)}; checks run: {len(checks_seen & missing)}/6"
+    detail = (
+        f"{kinds['positive']} positive, {kinds['negative']} negative, {len(distinct)} distinct "
+        f"requests; phases run: {', '.join(phases)}; checks run: {len(checks_seen & missing)}/6"
+    )
     return LiveRun(seconds, sum(statuses.values()), failures, statuses, detail)
 
 
