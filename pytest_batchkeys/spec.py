@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -817,6 +818,24 @@ def _strip_docs(node: Any, *, named: bool = False) -> Any:
 # schemathesis
 
 
+def import_schemathesis() -> Any:
+    """Import schemathesis, without pytest's assertion rewriting of its ~240 modules.
+
+    schemathesis ships a pytest11 entry point, so pytest marks its whole package for assertion
+    rewriting; where bytecode is not cached (PYTHONDONTWRITEBYTECODE=1) every run re-parses all of
+    it, about 1.7 s here. Its own checks raise their own failures, so nothing of ours needs its
+    asserts rewritten. If schemathesis is already imported (its plugin is active), nothing changes.
+    """
+    if "schemathesis" not in sys.modules:
+        for finder in sys.meta_path:
+            marked = getattr(finder, "_must_rewrite", None)
+            if type(finder).__name__ == "AssertionRewritingHook" and isinstance(marked, set):
+                marked.discard("schemathesis")
+    import schemathesis
+
+    return schemathesis
+
+
 def schemathesis_schema(
     spec: LoadedSpec, base_url: str, *, pinned: Mapping[str, str] | None = None
 ) -> BaseSchema:
@@ -826,12 +845,13 @@ def schemathesis_schema(
     every generated case uses. schemathesis's runners read pins from `schema.config.parameters`;
     `operation.as_strategy()` does not, so draw cases with `case_strategy()`.
     """
-    import schemathesis
-
+    schemathesis = import_schemathesis()
     pins = dict(pinned or {})
     _check_pins(spec, pins)
     # An explicit Config: a schemathesis.toml in the user's cwd must not change the contract.
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.raw), config=schemathesis.Config())
+    schema: BaseSchema = schemathesis.openapi.from_dict(
+        copy.deepcopy(spec.raw), config=schemathesis.Config()
+    )
     schema.config.update(base_url=base_url, parameters=pins or None)
     return schema
 

@@ -104,3 +104,18 @@ def test_shipped_contract_suite_replays_with_both_plugins_off(pytester: pytest.P
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert outcomes.get("passed", 0) > 1
     result.stdout.fnmatch_lines(["*checks: * run, 0 failed"])
+
+
+def test_schemathesis_is_imported_without_assertion_rewriting(pytester: pytest.Pytester):
+    """Its ~240 modules would be re-parsed on every start where bytecode is not cached."""
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_schema(batchkeys_schema):
+            loader = type(sys.modules["schemathesis.core"].__loader__).__name__
+            assert loader != "AssertionRewritingHook", loader
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:schemathesis", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
