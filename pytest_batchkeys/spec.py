@@ -824,13 +824,13 @@ def import_schemathesis() -> Any:
     schemathesis ships a pytest11 entry point, so pytest marks its whole package for assertion
     rewriting; where bytecode is not cached (PYTHONDONTWRITEBYTECODE=1) every run re-parses all of
     it, about 1.7 s here. Its own checks raise their own failures, so nothing of ours needs its
-    asserts rewritten. If schemathesis is already imported (its plugin is active), nothing changes.
+    asserts rewritten. With schemathesis's own plugin active only its plugin module is imported
+    at start-up (rewritten as before); the rest of the package is imported here, unrewritten.
     """
-    if "schemathesis" not in sys.modules:
-        for finder in sys.meta_path:
-            marked = getattr(finder, "_must_rewrite", None)
-            if type(finder).__name__ == "AssertionRewritingHook" and isinstance(marked, set):
-                marked.discard("schemathesis")
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if type(finder).__name__ == "AssertionRewritingHook" and isinstance(marked, set):
+            marked.discard("schemathesis")
     import schemathesis
 
     return schemathesis

@@ -113,9 +113,10 @@ def test_schemathesis_is_imported_without_assertion_rewriting(pytester: pytest.P
         import sys
 
         def test_schema(batchkeys_schema):
-            loader = type(sys.modules["schemathesis.core"].__loader__).__name__
+            loader = type(sys.modules["schemathesis.specs.openapi.schemas"].__loader__).__name__
             assert loader != "AssertionRewritingHook", loader
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:schemathesis", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    for plugin in ("no:schemathesis", "schemathesis"):  # its own plugin off, then on
+        result = pytester.runpytest_subprocess("-p", plugin, "-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
