@@ -6,11 +6,9 @@ command line, then ini file, then environment variable, then default.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -388,6 +386,8 @@ def is_loopback_url(url: str) -> bool:
     if host.lower() in _LOOPBACK_NAMES:
         return True
     try:
+        import ipaddress  # only live runs get here; keeps plugin start-up light
+
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
@@ -420,7 +420,8 @@ def validate_live(settings: Settings) -> None:
     if not _UUID_RE.match(sub):
         raise ConfigError(
             f"Subscription id {sub!r} is not a UUID. Azure subscription ids look like "
-            f"{uuid.UUID(int=0)}; check AZURE_SUBSCRIPTION_ID or --batch-subscription.",
+            "00000000-0000-0000-0000-000000000000; check AZURE_SUBSCRIPTION_ID or "
+            "--batch-subscription.",
             anchor="bad-subscription",
         )
     for url in (settings.arm_url, settings.authority_url):
