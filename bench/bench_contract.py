@@ -199,11 +199,6 @@ def in_process_breakdown() -> None:
     )
 
 
-#: A prototype of a proposed plugin.py change, loaded with -p: keep pytest from assertion-
-#: rewriting schemathesis (a pytest11 distribution, so pytest marks all its modules for rewrite).
-#: With PYTHONDONTWRITEBYTECODE=1 the rewritten modules cannot be cached and the suite's first
-#: schemathesis import re-parses and re-compiles ~240 modules on every run.
-NO_REWRITE_PLUGIN = """
 def pytest_configure(config):
     hook = getattr(config.pluginmanager, "rewrite_hook", None)
     marked = getattr(hook, "_must_rewrite", None)
@@ -238,13 +233,11 @@ def part_a(repeats: int, bytecode: str) -> None:
         )
         bare = work / "test_bare_vcrpy.py"
         bare.write_text(bare_test_source(cassettes), encoding="utf-8")
-        (work / "bench_norewrite.py").write_text(NO_REWRITE_PLUGIN, encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work), env.get("PYTHONPATH")]))
         ours = ["--batch-contract", f"--batch-cassette-dir={CASSETTES}", "-p", "no:cacheprovider"]
         variants: dict[str, list[str]] = {
             "ours": [*ours, "-q"],
             "bare": [str(bare), "-p", "no:cacheprovider", "-q"],
-            "ours, no-rewrite": [*ours, "-p", "bench_norewrite", "-q"],
             "bare, plugin off": [str(bare), "-p", "no:cacheprovider", "-p", "no:batchkeys", "-q"],
         }
         for args in variants.values():  # warm-up: page cache, .pyc if allowed
@@ -273,12 +266,6 @@ def part_a(repeats: int, bytecode: str) -> None:
     )
     print(
         f"  spread of wall times: ours {spread([r.wall for r in ours])}; bare {spread([r.wall for r in bare_runs])}"
-    )
-    fixed = runs["ours, no-rewrite"]
-    print(
-        "  with the proposed plugin.py fix (schemathesis not assertion-rewritten): wall "
-        f"{median([r.wall for r in fixed]) / median([r.wall for r in bare_runs]):.2f}x, session "
-        f"{median([r.session for r in fixed]) / median([r.session for r in bare_runs]):.2f}x of bare"
     )
     in_process_breakdown()
 
