@@ -199,14 +199,6 @@ def in_process_breakdown() -> None:
     )
 
 
-def pytest_configure(config):
-    hook = getattr(config.pluginmanager, "rewrite_hook", None)
-    marked = getattr(hook, "_must_rewrite", None)
-    if isinstance(marked, set):
-        marked.discard("schemathesis")
-"""
-
-
 def bytecode_env(mode: str, work: Path) -> dict[str, str]:
     """The subprocess environment for --bytecode inherit|off|on (on: .pyc under `work` only)."""
     env = clean_env()
