@@ -258,7 +258,8 @@ class BatchKeysClient:
 
 def body_cut_off(response: requests.Response, error: Exception) -> AssertionError:
     """A readable contract failure for a body that ended before its declared length."""
-    from .checks import ContractViolation, ContractViolations, curl_line
+    from .curl import curl_line
+    from .violations import ContractViolation, ContractViolations
 
     incomplete = _incomplete_read(error)
     declared = response.headers.get("Content-Length")
