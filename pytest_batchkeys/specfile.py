@@ -48,7 +48,10 @@ def parse_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ParseProblem(f"not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+        raise ParseProblem(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start} cannot be "
+            "decoded)"
+        ) from None
     except OSError as exc:
         raise ParseProblem(f"not readable ({exc.strerror})") from None
     suffix = path.suffix.lower()

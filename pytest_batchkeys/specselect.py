@@ -36,7 +36,8 @@ def spec_version(root: Source) -> str:
 def find_operation(root: Source) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(path, path item, operation) of BatchAccount_GetKeys, checked to be POST …/listKeys."""
     paths = root.data.get("paths")
-    paths = paths if isinstance(paths, dict) else {}
+    if not isinstance(paths, dict):
+        raise _paths_not_a_mapping(root, paths)
     seen: list[str] = []
     for path, item in paths.items():
         if not isinstance(item, dict):
@@ -52,6 +53,16 @@ def find_operation(root: Source) -> tuple[str, dict[str, Any], dict[str, Any]]:
             if operation_id:
                 seen.append(operation_id)
     raise _no_operation(root, seen, len(paths))
+
+
+def _paths_not_a_mapping(root: Source, paths: Any) -> SpecError:
+    """SpecError for a document whose `paths` is missing or not a mapping."""
+    found = "no `paths` key" if paths is None else f"`paths` as a {type(paths).__name__}"
+    return SpecError(
+        f"{root.label} has {found}, so it cannot contain {OPERATION_ID}. Expected `paths` to map "
+        "each path to its operations, with the listKeys POST among them; pass the "
+        "Microsoft.Batch management spec."
+    )
 
 
 def _no_operation(root: Source, seen: list[str], n_paths: int) -> SpecError:

@@ -403,7 +403,7 @@ SPECS: list[tuple[str, Callable[[Path], Path], Callable[[Path], str] | None]] = 
         "binary",
         _text(b"\xff\xfe\x00garbage", "spec.json"),
         lambda p: (
-            f"Spec file {p} is not UTF-8 text (byte 0 cannot be decoded). {SPEC_HINT} {SPEC_ANCHOR}"
+            f"Spec file {p} is not UTF-8 text (byte 0xff at offset 0 cannot be decoded). {SPEC_HINT} {SPEC_ANCHOR}"
         ),
     ),
     (
@@ -432,10 +432,9 @@ SPECS: list[tuple[str, Callable[[Path], Path], Callable[[Path], str] | None]] = 
         "paths-not-a-mapping",
         _text("swagger: '2.0'\npaths: [1]\n"),
         lambda p: (
-            f"Spec file {p} has no operation with operationId BatchAccount_GetKeys "
-            "(compared ignoring case). It has 0 paths and no operationIds at all. Expected the "
-            "listKeys POST of the Microsoft.Batch management spec; pass that spec, or add "
-            f"operationId: BatchAccount_GetKeys to its listKeys operation. {SPEC_ANCHOR}"
+            f"Spec file {p} has `paths` as a list, so it cannot contain BatchAccount_GetKeys. "
+            "Expected `paths` to map each path to its operations, with the listKeys POST among "
+            f"them; pass the Microsoft.Batch management spec. {SPEC_ANCHOR}"
         ),
     ),
     ("operation-not-post", lambda tmp: _official(tmp, _as_get), None),

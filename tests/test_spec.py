@@ -449,6 +449,22 @@ def test_error_no_listkeys_lists_operation_ids(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("paths", "found"),
+    [([1], "`paths` as a list"), ("x", "`paths` as a str"), (None, "no `paths` key")],
+)
+def test_error_paths_not_a_mapping(tmp_path: Path, paths: Any, found: str) -> None:
+    document: dict[str, Any] = {"swagger": "2.0"}
+    if paths is not None:
+        document["paths"] = paths
+    target = write_json(tmp_path / "spec.json", document)
+    assert spec_error(target) == (
+        f"Spec file {target} has {found}, so it cannot contain BatchAccount_GetKeys. Expected "
+        "`paths` to map each path to its operations, with the listKeys POST among them; pass the "
+        "Microsoft.Batch management spec."
+    )
+
+
 def test_error_no_listkeys_in_a_file_without_operation_ids(tmp_path: Path) -> None:
     target = write_json(tmp_path / "spec.json", {"openapi": "3.0.0", "paths": {"/a": {}}})
     assert spec_error(target) == (
