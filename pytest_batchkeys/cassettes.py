@@ -284,6 +284,8 @@ class CassetteRun:
     loaded: CassetteData | None = None
     played: int = 0
     recorded: int = 0
+    #: Why the save failed; raised once vcrpy has unpatched (see use_cassette).
+    save_error: Exception | None = None
 
 
 SaveHook = Callable[[list[dict[str, Any]], dict[str, Any], Path], str]
@@ -318,17 +320,24 @@ def use_cassette(
     cassette_class = _cassette_class()
     persister = _Persister(run, prepare_save)
     record_mode = "none" if action == "replay" else "all"
-    with cassette_class.use(
-        path=str(path),
-        persister=persister,
-        record_mode=record_mode,
-        match_on=_matchers(),
-        drop_unused_requests=action != "replay",
-        allow_playback_repeats=False,
-    ) as cassette:
-        cassette.batchkeys_run = run
-        yield run
-        run.played = cassette.play_count
+    try:
+        with cassette_class.use(
+            path=str(path),
+            persister=persister,
+            record_mode=record_mode,
+            match_on=_matchers(),
+            drop_unused_requests=action != "replay",
+            allow_playback_repeats=False,
+        ) as cassette:
+            cassette.batchkeys_run = run
+            yield run
+            run.played = cassette.play_count
+    finally:
+        # vcrpy saves before it unpatches, and an error raised by the save would leave its
+        # patches in place for the rest of the process; the persister keeps the error instead.
+        error, run.save_error = run.save_error, None
+        if error is not None:
+            raise error
 
 
 def _matchers() -> list[Callable[..., Any]]:
@@ -416,6 +425,13 @@ class _Persister:
         return requests, responses, {}
 
     def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        """Save, keeping any error in the run for use_cassette to raise after unpatching."""
+        try:
+            self._save(Path(cassette_path), cassette_dict)
+        except Exception as exc:
+            self.run.save_error = exc
+
+    def _save(self, path: Path, cassette_dict: Any) -> None:
         from vcr.serializers import compat
 
         interactions = [
@@ -427,7 +443,6 @@ class _Persister:
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
         ]
-        path = Path(cassette_path)
         text = self.prepare_save(interactions, self.run.metadata, path)
         if path.is_dir():
             raise CassetteError(

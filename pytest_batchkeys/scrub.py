@@ -280,15 +280,19 @@ def _as_text(body: bytes) -> str | bytes:
 
 
 def _scrub_text_body(text: str, ctx: _Context) -> str:
-    """A text body with secrets replaced, JSON credential fields set to placeholders."""
-    new = ctx.text(text)
-    parsed = parse_json_body(new)
+    """A text body with JSON credential fields set to placeholders, then secrets replaced.
+
+    Fields first: `primary` and `secondary` get their fixed fakes by name even where the value
+    was not collected as a secret, so the shape fallback never turns a key into REDACTED.
+    """
+    new = text
+    parsed = parse_json_body(text)
     if parsed is not None:
         scrubbed = _scrub_json(parsed)
         if scrubbed != parsed:
             ctx.replaced += 1
-            new = _dump_like(scrubbed, new)
-    return new
+            new = _dump_like(scrubbed, text)
+    return ctx.text(new)
 
 
 def _scrub_body(body: Any, headers: dict[str, Any], ctx: _Context) -> Any:

@@ -18,10 +18,12 @@ from typing import Any
 
 import cassette_builder as cb
 import pytest
+import requests
+from vcr_probe import vcrpy_patched
 
 from pytest_batchkeys import spec
-from pytest_batchkeys.cassettes import read_cassette, serialize_cassette
-from pytest_batchkeys.errors import SpecError
+from pytest_batchkeys.cassettes import read_cassette, serialize_cassette, use_cassette
+from pytest_batchkeys.errors import CassetteError, SpecError
 from pytest_batchkeys.simulator import Simulator
 
 REPLAY_TEST = """
@@ -337,6 +339,24 @@ def test_record_all_over_a_directory_names_the_write_problem(
     ) in result.stdout.str()
     assert _snapshot(path) == ["keep.txt"]
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_failed_save_raises_after_vcrpy_has_unpatched(tmp_path: Path) -> None:
+    # vcrpy saves before it unpatches: an error out of the save used to leave its patches on for
+    # the rest of the process, so later tests ran through a closed cassette.
+    def refuse(interactions: Any, metadata: Any, path: Path) -> str:
+        raise CassetteError(f"refused {path.name}", anchor="cassette-write")
+
+    path = tmp_path / "refused.yaml"
+    refused = pytest.raises(
+        CassetteError,
+        match=r"^refused refused\.yaml \[see docs/troubleshooting\.md#cassette-write\]$",
+    )
+    with Simulator() as sim, refused, use_cassette(path, "record", prepare_save=refuse):
+        assert vcrpy_patched()
+        assert requests.get(f"{sim.url}/nothing-here", timeout=5).status_code == 404
+    assert vcrpy_patched() == []
+    assert not path.exists()
 
 
 # --- specs -------------------------------------------------------------------------------------

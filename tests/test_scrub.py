@@ -75,6 +75,21 @@ def test_keys_become_the_documented_fakes() -> None:
     }
 
 
+def test_keys_get_their_fakes_even_when_first_seen_as_another_secret() -> None:
+    # The same key value went out earlier under a generic secret name, so it is first collected
+    # with the REDACTED placeholder; the listKeys body must still carry the fixed fakes, which
+    # replay checks as base64 of 64 bytes.
+    primary, secondary = key(), key()
+    earlier = exchange("https://example.test/echo", json.dumps({"key": primary}))
+    out = scrub_interactions([earlier, listkeys(primary, secondary)], RULES)
+    assert json.loads(out[0]["response"]["body"]["string"]) == {"key": placeholders.REDACTED}
+    body = json.loads(out[1]["response"]["body"]["string"])
+    assert (body["primary"], body["secondary"]) == (
+        placeholders.FAKE_PRIMARY_KEY,
+        placeholders.FAKE_SECONDARY_KEY,
+    )
+
+
 def test_identifiers_all_replaced_longest_first_any_case() -> None:
     [out] = scrub_interactions([listkeys(key(), key())], RULES)
     uri = out["request"]["uri"]
