@@ -443,21 +443,25 @@ class _Persister:
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
         ]
-        text = self.prepare_save(interactions, self.run.metadata, path)
-        if path.is_dir():
-            raise CassetteError(
-                f"Cassette {path} cannot be written: a directory has its name. The directory is "
-                "left as it is. Remove or rename it, or point the marker at another file: "
-                "@pytest.mark.batchkeys(cassette='name.yaml').",
-                anchor="cassette-write",
-            )
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise CassetteError(
-                f"Cassette {path} cannot be written: {exc.strerror or type(exc).__name__}. The "
-                "previous file, if any, is unchanged. Check that the cassette dir is a writable "
-                "directory on a disk with free space.",
-                anchor="cassette-write",
-            ) from None
+        write_cassette(path, self.prepare_save(interactions, self.run.metadata, path))
         self.run.recorded = len(interactions)
+
+
+def write_cassette(path: Path, text: str) -> None:
+    """Write a cassette atomically, or CassetteError saying why not (the old file is kept)."""
+    if path.is_dir():
+        raise CassetteError(
+            f"Cassette {path} cannot be written: a directory has its name. The directory is "
+            "left as it is. Remove or rename it, or point the marker at another file: "
+            "@pytest.mark.batchkeys(cassette='name.yaml').",
+            anchor="cassette-write",
+        )
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise CassetteError(
+            f"Cassette {path} cannot be written: {exc.strerror or type(exc).__name__}. The "
+            "previous file, if any, is unchanged. Check that the cassette dir is a writable "
+            "directory on a disk with free space.",
+            anchor="cassette-write",
+        ) from None

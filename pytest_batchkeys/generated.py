@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 import requests
 
-from .cassettes import read_cassette
+from .cassettes import read_cassette, write_cassette
 from .errors import CassetteError
 
 Kind = Literal["positive", "negative"]
@@ -256,11 +256,8 @@ class GeneratedRun:
         self._report(outcomes)
 
     def _store(self, interactions: list[dict[str, Any]], kinds: list[str]) -> None:
-        from .atomic import write_atomic
-
         metadata = {**self.harness.recording_metadata(), "generated_kinds": kinds}
-        text = self.harness.prepare_save(interactions, metadata, self.path)
-        write_atomic(self.path, text)
+        write_cassette(self.path, self.harness.prepare_save(interactions, metadata, self.path))
         self.harness.counters["cassettes_recorded"] += 1
 
     def _check(self, response: requests.Response, kind: str) -> AssertionError | None:

@@ -22,7 +22,12 @@ import requests
 from vcr_probe import vcrpy_patched
 
 from pytest_batchkeys import spec
-from pytest_batchkeys.cassettes import read_cassette, serialize_cassette, use_cassette
+from pytest_batchkeys.cassettes import (
+    read_cassette,
+    serialize_cassette,
+    use_cassette,
+    write_cassette,
+)
 from pytest_batchkeys.errors import CassetteError, SpecError
 from pytest_batchkeys.simulator import Simulator
 
@@ -357,6 +362,20 @@ def test_a_failed_save_raises_after_vcrpy_has_unpatched(tmp_path: Path) -> None:
         assert requests.get(f"{sim.url}/nothing-here", timeout=5).status_code == 404
     assert vcrpy_patched() == []
     assert not path.exists()
+
+
+def test_write_cassette_over_a_directory_keeps_it(tmp_path: Path) -> None:
+    # the writer the generated-case cassettes share with vcrpy's persister
+    path = tmp_path / "generated.yaml"
+    (path / "inside").mkdir(parents=True)
+    with pytest.raises(CassetteError) as info:
+        write_cassette(path, "interactions: []\nversion: 1\n")
+    assert str(info.value) == (
+        f"Cassette {path} cannot be written: a directory has its name. The directory is left as "
+        "it is. Remove or rename it, or point the marker at another file: "
+        "@pytest.mark.batchkeys(cassette='name.yaml'). [see docs/troubleshooting.md#cassette-write]"
+    )
+    assert [p.name for p in path.iterdir()] == ["inside"]
 
 
 # --- specs -------------------------------------------------------------------------------------
