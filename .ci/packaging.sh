@@ -45,7 +45,7 @@ if "Requires-Python: >=3.11" not in metadata:
     problems.append("Requires-Python >=3.11 missing")
 if "batchkeys = pytest_batchkeys.plugin" not in entry_points:
     problems.append("pytest11 entry point batchkeys missing")
-if "batchkeys = pytest_batchkeys.cli:main" not in entry_points:
+if "batchkeys = pytest_batchkeys.cli.main:main" not in entry_points:
     problems.append("console script batchkeys missing")
 members = tarfile.open(sdist).getnames()
 root = members[0].split("/")[0]
@@ -83,8 +83,8 @@ EOF
 (cd "$host" && "$venv/bin/python" - << 'EOF'
 import json
 from pathlib import Path
-from pytest_batchkeys import placeholders as p
-from pytest_batchkeys.cassettes import serialize_cassette
+from pytest_batchkeys.secrets import placeholders as p
+from pytest_batchkeys.recording.cassettes import serialize_cassette
 
 path = (f"/subscriptions/{p.SUBSCRIPTION_ID}/resourceGroups/{p.RESOURCE_GROUP}"
         f"/providers/Microsoft.Batch/batchAccounts/{p.ACCOUNT_NAME}/listKeys")

@@ -152,11 +152,12 @@ def clean_env() -> dict[str, str]:
 
 def in_process_breakdown() -> None:
     """Where replay time goes inside the process: reading cassettes, building responses, checks."""
-    from pytest_batchkeys.cassettes import read_cassette
-    from pytest_batchkeys.checks import run_checks
-    from pytest_batchkeys.generated import stored_cases
-    from pytest_batchkeys.interactions import response_from_interaction
-    from pytest_batchkeys.spec import get_operation, load_bundled, schemathesis_schema
+    from pytest_batchkeys.checks.run import run_checks
+    from pytest_batchkeys.contract.generated import stored_cases
+    from pytest_batchkeys.recording.cassettes import read_cassette
+    from pytest_batchkeys.recording.interactions import response_from_interaction
+    from pytest_batchkeys.spec.load import load_bundled
+    from pytest_batchkeys.spec.schemathesis_adapter import get_operation, schemathesis_schema
 
     paths = sorted(CONTRACT.glob("*.yaml"))
     generated = CONTRACT / "test_generated_cases.yaml"
@@ -276,8 +277,8 @@ class LiveRun:
 
 def pinned_schema(spec: Any, base: str) -> Any:
     """The schema positive cases are drawn from: api-version and subscriptionId pinned (as live)."""
-    from pytest_batchkeys import placeholders
-    from pytest_batchkeys.spec import schemathesis_schema
+    from pytest_batchkeys.secrets import placeholders
+    from pytest_batchkeys.spec.schemathesis_adapter import schemathesis_schema
 
     pins = {"api-version": spec.default_api_version, "subscriptionId": placeholders.SUBSCRIPTION_ID}
     return schemathesis_schema(spec, base, pinned=pins)
@@ -285,11 +286,11 @@ def pinned_schema(spec: Any, base: str) -> Any:
 
 def ours_live(spec: Any, base: str, token: str, cases: int) -> LiveRun:
     """draw_cases (half positive with pins, half negative) + send_all + run_checks per response."""
-    from pytest_batchkeys.auth import StaticToken
-    from pytest_batchkeys.checks import run_checks
-    from pytest_batchkeys.client import BearerAuth
-    from pytest_batchkeys.generated import draw_cases, outgoing, send_all
-    from pytest_batchkeys.spec import get_operation, schemathesis_schema
+    from pytest_batchkeys.checks.run import run_checks
+    from pytest_batchkeys.contract.generated import draw_cases, outgoing, send_all
+    from pytest_batchkeys.live.auth import StaticToken
+    from pytest_batchkeys.live.client import BearerAuth
+    from pytest_batchkeys.spec.schemathesis_adapter import get_operation, schemathesis_schema
 
     started = time.perf_counter()
     positive = pinned_schema(spec, base)
@@ -349,7 +350,7 @@ def register_azure_check() -> str:
     import schemathesis
     from requests.structures import CaseInsensitiveDict
 
-    from pytest_batchkeys.checks import AZURE_CHECKS, run_checks
+    from pytest_batchkeys.checks.run import AZURE_CHECKS, run_checks
 
     def batchkeys_azure_checks(ctx: Any, response: Any, case: Any) -> None:
         converted = requests.Response()
@@ -421,7 +422,7 @@ def engine_live(spec: Any, base: str, token: str, cases: int, azure_check: str) 
 
 def part_b(repeats: int, cases: int) -> None:
     from pytest_batchkeys.simulator import Simulator, SimulatorConfig, Throttle
-    from pytest_batchkeys.spec import load_bundled
+    from pytest_batchkeys.spec.load import load_bundled
 
     print(f"\n(b) {cases} generated cases live against the in-process simulator (loopback)")
     azure_check = register_azure_check()

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.verify import render_table, run_verify
+from pytest_batchkeys.cli.verify import render_table, run_verify
+from pytest_batchkeys.secrets import placeholders
 
 URI = (
     f"https://management.azure.com/subscriptions/{placeholders.SUBSCRIPTION_ID}/resourceGroups/"

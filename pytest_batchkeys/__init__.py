@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "BatchKeysClient": "client",
-    "Target": "client",
-    "OMIT": "client",
+    "BatchKeysClient": "live.client",
+    "Target": "live.client",
+    "OMIT": "live.client",
     "Settings": "settings",
-    "CheckReport": "checks",
-    "ContractViolations": "checks",
+    "CheckReport": "checks.violations",
+    "ContractViolations": "checks.violations",
 }
 
 if TYPE_CHECKING:
-    from .checks import CheckReport, ContractViolations
-    from .client import OMIT, BatchKeysClient, Target
-    from .settings import Settings
+    from pytest_batchkeys.checks.violations import CheckReport, ContractViolations
+    from pytest_batchkeys.live.client import OMIT, BatchKeysClient, Target
+    from pytest_batchkeys.settings import Settings
 
 __all__ = ["OMIT", "BatchKeysClient", "CheckReport", "ContractViolations", "Settings", "Target"]
 

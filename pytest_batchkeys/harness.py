@@ -12,16 +12,17 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from . import __version__, placeholders
-from .auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
-from .cassettes import CassetteRun, plan, serialize_cassette, use_cassette
-from .errors import CassetteError
-from .network import GuardLog, block_outbound
-from .settings import Settings, validate_live
+from pytest_batchkeys import __version__
+from pytest_batchkeys.errors import CassetteError
+from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
+from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.settings import Settings, validate_live
 
 if TYPE_CHECKING:
-    from .client import Target
-    from .spec import LoadedSpec
+    from pytest_batchkeys.live.client import Target
+    from pytest_batchkeys.spec.model import LoadedSpec
 
 SEED_SPEC: Final = "seed"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
@@ -46,7 +47,7 @@ class Harness:
     def spec(self) -> LoadedSpec:
         """The contract: --batch-spec PATH (or `seed`, the shipped seed), else the bundled spec."""
         if self._spec is None:
-            from . import spec
+            from pytest_batchkeys.spec import load as spec
 
             if not self.settings.spec:
                 self._spec = spec.load_bundled()
@@ -84,15 +85,16 @@ class Harness:
         file_part, _, rest = nodeid.partition("::")
         name = _UNSAFE.sub("_", rest.replace("::", ".")) or "module"
         if contract:
-            from .contract import CASSETTE_SUBDIR
+            from pytest_batchkeys.contract import CASSETTE_SUBDIR
 
             return base / CASSETTE_SUBDIR / f"{name}.yaml"
         return base / Path(file_part).with_suffix("") / f"{name}.yaml"
 
     def checker(self, schema: Any) -> Callable[..., Any]:
         """A function running every contract check on a response, counted in the summary."""
-        from .checks import ContractViolations, run_checks
-        from .spec import get_operation
+        from pytest_batchkeys.checks.run import run_checks
+        from pytest_batchkeys.checks.violations import ContractViolations
+        from pytest_batchkeys.spec.schemathesis_adapter import get_operation
 
         operation = get_operation(schema)
         redact = _redactor() if self.settings.is_live else None
@@ -147,12 +149,12 @@ class Harness:
         self, interactions: list[dict[str, Any]], metadata: dict[str, Any], path: Path
     ) -> str:
         """Scrub, serialize and leak-check a cassette about to be written."""
-        from .leakguard import guard_text
-        from .scrub import ScrubRules, scrub_interactions
+        from pytest_batchkeys.secrets.leakguard import guard_text
+        from pytest_batchkeys.secrets.scrub import ScrubRules, scrub_interactions
 
         for interaction in interactions:
             remember_keys_in_body(interaction.get("response", {}).get("body"))
-        from .leakguard import REGISTRY
+        from pytest_batchkeys.secrets.leakguard import REGISTRY
 
         rules = ScrubRules(replacements=self.replacements(), secrets=REGISTRY.secrets())
         scrubbed = scrub_interactions(interactions, rules)
@@ -173,7 +175,7 @@ class Harness:
 
     def target(self, run: CassetteRun | None) -> Target:
         """Placeholders when the test replays, the configured target otherwise."""
-        from .client import Target
+        from pytest_batchkeys.live.client import Target
 
         if run is None or run.action != "replay":
             settings = self.settings
@@ -221,20 +223,20 @@ def missing_cassette_message(path: Path, nodeid: str) -> str:
 
 def remember_secret(value: str, kind: str) -> None:
     """Register a secret with the leak guard and the redactor (lazy import keeps start-up light)."""
-    from .leakguard import REGISTRY
+    from pytest_batchkeys.secrets.leakguard import REGISTRY
 
     REGISTRY.add(value, kind)
 
 
 def remember_keys_in_body(body: Any) -> None:
     """Register the keys of a listKeys-shaped body (a vcrpy body dict, text or bytes)."""
-    from .redact import remember_keys
+    from pytest_batchkeys.secrets.redact import remember_keys
 
     remember_keys(body.get("string") if isinstance(body, dict) else body)
 
 
 def _redactor() -> Callable[[str], str]:
     """The redactor of registered secrets (imported lazily: live mode only)."""
-    from .redact import redact_text
+    from pytest_batchkeys.secrets.redact import redact_text
 
     return redact_text

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
-from .settings import OPTIONS, Settings, cli_values, resolve
+from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
+from pytest_batchkeys.settings import OPTIONS, Settings, cli_values, resolve
 
 if TYPE_CHECKING:
     import requests
 
-    from .cassettes import CassetteRun
-    from .client import BatchKeysClient, Target
-    from .harness import Harness
+    from pytest_batchkeys.harness import Harness
+    from pytest_batchkeys.live.client import BatchKeysClient, Target
+    from pytest_batchkeys.recording.cassettes import CassetteRun
 
 SETTINGS = pytest.StashKey[Settings]()
 HARNESS = pytest.StashKey["Harness"]()
@@ -90,7 +90,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageProblem as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings.is_live:
-        from .redact import install_log_redaction
+        from pytest_batchkeys.secrets.redact import install_log_redaction
 
         install_log_redaction()
     if settings.contract:
@@ -99,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _collect_contract_suite(config: pytest.Config) -> None:
     """Add the shipped suite to the run; alone when no test paths were given explicitly."""
-    from .contract import SUITE_FILE
+    from pytest_batchkeys.contract import SUITE_FILE
 
     suite = str(SUITE_FILE)
     if config.args_source != pytest.Config.ArgsSource.ARGS:
@@ -112,7 +112,7 @@ def _harness(config: pytest.Config) -> Harness:
     """The session's harness, built on first use (it validates live settings and credentials)."""
     harness = config.stash.get(HARNESS, None)
     if harness is None:
-        from .harness import Harness
+        from pytest_batchkeys.harness import Harness
 
         harness = Harness(config.stash[SETTINGS], dict(os.environ))
         config.stash[HARNESS] = harness
@@ -128,7 +128,7 @@ def batchkeys_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture
 def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun | None]:
     """The test's cassette, replaying or recording; None in live mode."""
-    from .interop import nested_cassette_error
+    from pytest_batchkeys.recording.interop import nested_cassette_error
 
     nested = nested_cassette_error(request.node)
     if nested is not None:
@@ -165,7 +165,7 @@ def batchkeys_session(
     request: pytest.FixtureRequest, batchkeys_cassette: CassetteRun | None
 ) -> Iterator[requests.Session]:
     """A requests.Session with auth, timeouts and (live) bounded retries."""
-    from .client import build_session
+    from pytest_batchkeys.live.client import build_session
 
     harness = _harness(request.config)
     with build_session(harness.settings, harness.provider_for(batchkeys_cassette)) as session:
@@ -177,7 +177,7 @@ def batchkeys_client(
     request: pytest.FixtureRequest, batchkeys_session: requests.Session, batchkeys_target: Target
 ) -> BatchKeysClient:
     """Calls listKeys on the target; keyword overrides make negative tests one line."""
-    from .client import BatchKeysClient
+    from pytest_batchkeys.live.client import BatchKeysClient
 
     return BatchKeysClient(
         batchkeys_session, _harness(request.config).settings.arm_url, batchkeys_target
@@ -189,7 +189,7 @@ def batchkeys_credential(
     request: pytest.FixtureRequest, batchkeys_cassette: CassetteRun | None
 ) -> Any:
     """An azure-core credential for Azure SDK clients: real token live, placeholder in replay."""
-    from .auth import ProviderCredential
+    from pytest_batchkeys.live.auth import ProviderCredential
 
     return ProviderCredential(_harness(request.config).provider_for(batchkeys_cassette))
 
@@ -203,7 +203,7 @@ def batchkeys_spec(pytestconfig: pytest.Config) -> Any:
 @pytest.fixture(scope="session")
 def batchkeys_schema(pytestconfig: pytest.Config) -> Any:
     """The schemathesis schema of BatchAccount_GetKeys, base URL set to the configured endpoint."""
-    from .spec import schemathesis_schema
+    from pytest_batchkeys.spec.schemathesis_adapter import schemathesis_schema
 
     harness = _harness(pytestconfig)
     return schemathesis_schema(harness.spec, harness.settings.arm_url)
@@ -218,7 +218,7 @@ def batchkeys_check(request: pytest.FixtureRequest, batchkeys_schema: Any) -> An
 @pytest.fixture
 def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: Any) -> Any:
     """Generated contract cases: replayed from their cassette, or generated and sent live."""
-    from .generated import GeneratedRun
+    from pytest_batchkeys.contract.generated import GeneratedRun
 
     harness = _harness(request.config)
     path = harness.cassette_path(request.node.nodeid, None, contract=_in_contract_suite(request))
@@ -226,7 +226,7 @@ def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: A
 
 
 def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
-    from .contract import CONTRACT_DIR
+    from pytest_batchkeys.contract import CONTRACT_DIR
 
     return CONTRACT_DIR in request.node.path.resolve().parents
 
@@ -234,7 +234,7 @@ def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def batchkeys_simulator() -> Iterator[Any]:
     """A local listKeys + token endpoint simulator on a free loopback port, stopped afterwards."""
-    from .simulator import Simulator
+    from pytest_batchkeys.simulator import Simulator
 
     with Simulator() as simulator:
         yield simulator
@@ -265,7 +265,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 def pytest_unconfigure(config: pytest.Config) -> None:
     harness = config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
-        from .redact import uninstall_log_redaction
+        from pytest_batchkeys.secrets.redact import uninstall_log_redaction
 
         uninstall_log_redaction()
 
@@ -276,7 +276,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
     report = yield
     harness = item.config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
-        from .redact import redact_report
+        from pytest_batchkeys.secrets.redact import redact_report
 
         redact_report(report)
     return report

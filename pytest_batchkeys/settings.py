@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from .clouds import CLOUDS, DEFAULT_CLOUD, Cloud
-from .errors import ConfigError
+from pytest_batchkeys.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
+from pytest_batchkeys.errors import ConfigError
 
 Mode = Literal["replay", "live", "record"]
 RecordMode = Literal["new", "all"]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.cassettes import serialize_cassette
+from pytest_batchkeys.recording.cassettes import serialize_cassette
+from pytest_batchkeys.secrets import placeholders
 
 PATH = (
     f"/subscriptions/{placeholders.SUBSCRIPTION_ID}/resourceGroups/{placeholders.RESOURCE_GROUP}"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_batchkeys.auth import (
+from pytest_batchkeys.errors import CredentialError
+from pytest_batchkeys.live.auth import (
     REFRESH_MARGIN,
     CachedToken,
     StaticToken,
@@ -14,7 +15,6 @@ from pytest_batchkeys.auth import (
     ensure_safe_transport,
     provider_from_env,
 )
-from pytest_batchkeys.errors import CredentialError
 from pytest_batchkeys.settings import resolve
 from pytest_batchkeys.simulator import Client, Simulator, SimulatorConfig
 
@@ -158,7 +158,7 @@ def test_plain_http_off_loopback_is_refused_before_any_secret_leaves():
 
 
 def test_token_answer_with_a_non_numeric_lifetime_is_a_credential_error():
-    from pytest_batchkeys.auth import _parse_token_response
+    from pytest_batchkeys.live.auth import _parse_token_response
 
     class Answer:
         status_code = 200

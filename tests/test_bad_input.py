@@ -21,15 +21,15 @@ import pytest
 import requests
 from vcr_probe import vcrpy_patched
 
-from pytest_batchkeys import spec
-from pytest_batchkeys.cassettes import (
+from pytest_batchkeys.errors import CassetteError, SpecError
+from pytest_batchkeys.recording.cassettes import (
     read_cassette,
     serialize_cassette,
     use_cassette,
     write_cassette,
 )
-from pytest_batchkeys.errors import CassetteError, SpecError
 from pytest_batchkeys.simulator import Simulator
+from pytest_batchkeys.spec import load as spec
 
 REPLAY_TEST = """
 import pytest

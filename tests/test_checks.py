@@ -1,4 +1,4 @@
-"""Unit tests for pytest_batchkeys.checks and .interactions: no network, no pytester."""
+"""Unit tests for pytest_batchkeys.checks.run and .interactions: no network, no pytester."""
 
 from __future__ import annotations
 
@@ -15,21 +15,25 @@ from typing import Any
 import pytest
 import requests
 
-from pytest_batchkeys import checks, placeholders
-from pytest_batchkeys.checks import (
+from pytest_batchkeys.checks import azure as azure_checks
+from pytest_batchkeys.checks import run as checks
+from pytest_batchkeys.checks.curl import curl_line
+from pytest_batchkeys.checks.run import (
     AZURE_CHECKS,
     CHECKS,
     SCHEMATHESIS_CHECKS,
-    CheckReport,
-    ContractViolation,
-    ContractViolations,
     assert_conforms,
-    curl_line,
-    response_from_interaction,
     run_checks,
 )
+from pytest_batchkeys.checks.violations import CheckReport, ContractViolation, ContractViolations
 from pytest_batchkeys.errors import UsageProblem
-from pytest_batchkeys.interactions import case_for_request, path_parameters, query_parameters
+from pytest_batchkeys.recording.interactions import (
+    case_for_request,
+    path_parameters,
+    query_parameters,
+    response_from_interaction,
+)
+from pytest_batchkeys.secrets import placeholders
 
 REFERENCE = Path("/work/shared/reference/BatchAccount_GetKeys.2026-08-01.json")
 BASE_URL = "https://management.azure.com"
@@ -428,7 +432,7 @@ def test_no_token_or_key_in_any_failure(operation: Any) -> None:
 
 def test_scrubber_removes_body_keys_at_any_depth_then_applies_redact() -> None:
     built = response(body=good_body() | {"secondary": {"old": [SECONDARY]}})
-    scrub = checks._scrubber(checks.make_exchange(built), lambda text: text.upper())
+    scrub = checks._scrubber(azure_checks.make_exchange(built), lambda text: text.upper())
     assert scrub(f"a {PRIMARY} b {SECONDARY}") == "A REDACTED B REDACTED"
 
 
@@ -626,7 +630,7 @@ def test_path_parameters_are_percent_decoded_and_none_on_mismatch() -> None:
 
 def test_import_does_not_load_schemathesis_or_vcrpy() -> None:
     code = (
-        "import sys, pytest_batchkeys.checks; "
+        "import sys, pytest_batchkeys.checks.run; "
         "print(sorted(m for m in ('schemathesis', 'vcr') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -635,7 +639,7 @@ def test_import_does_not_load_schemathesis_or_vcrpy() -> None:
 
 def test_every_azure_check_is_a_function_named_after_it() -> None:
     for name in AZURE_CHECKS:
-        assert getattr(checks, name).__name__ == name
+        assert getattr(azure_checks, name).__name__ == name
 
 
 def test_contract_violation_is_an_assertion_error_with_fields() -> None:
@@ -647,10 +651,11 @@ def test_contract_violation_is_an_assertion_error_with_fields() -> None:
 @pytest.fixture(scope="module")
 def bundled_operation() -> Any:
     """The listKeys operation as spec.py builds it from the bundled 2026-08-01 contract."""
-    from pytest_batchkeys import spec
+    from pytest_batchkeys.spec import load as spec
+    from pytest_batchkeys.spec import schemathesis_adapter as adapter
 
-    schema = spec.schemathesis_schema(spec.load_bundled(), BASE_URL)
-    return spec.get_operation(schema)
+    schema = adapter.schemathesis_schema(spec.load_bundled(), BASE_URL)
+    return adapter.get_operation(schema)
 
 
 def test_bundled_operation_passes_good_and_catches_every_break(bundled_operation: Any) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_batchkeys import placeholders
 from pytest_batchkeys.contract import SUITE_FILE
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from real_target import RealTarget
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
 SUBSCRIPTION = "9b2f5c1e-0a4d-4c7e-8f3b-6d1e2a9c4b70"

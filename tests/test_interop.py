@@ -10,8 +10,8 @@ import cassette_builder as cb
 import pytest
 import yaml
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.cassettes import serialize_cassette
+from pytest_batchkeys.recording.cassettes import serialize_cassette
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
 pytest.importorskip("pytest_recording")
@@ -126,7 +126,7 @@ def test_nested_cassette_check_names_the_test_and_the_fix(pytester: pytest.Pytes
     pytester.makeconftest(
         """
         import pytest
-        from pytest_batchkeys.interop import nested_cassette_error
+        from pytest_batchkeys.recording.interop import nested_cassette_error
 
         @pytest.fixture(autouse=True)
         def _check(request):
@@ -187,7 +187,9 @@ def test_our_recorded_cassettes_replay_under_pytest_recording(
     pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
     if "metadata" in yaml.safe_load(ours.read_text(encoding="utf-8")):
         # vcrpy's own metadata key needs the hook (see the next two tests)
-        pytester.makeconftest("from pytest_batchkeys.interop import pytest_recording_configure\n")
+        pytester.makeconftest(
+            "from pytest_batchkeys.recording.interop import pytest_recording_configure\n"
+        )
     result = pytester.runpytest("--record-mode=none", "test_vcr_reads.py")
     result.assert_outcomes(passed=1)
 
@@ -200,11 +202,11 @@ def write_with_vcrpy_metadata(path: Path) -> None:
 
 
 def test_pytest_recording_alone_cannot_read_vcrpy_metadata(pytester: pytest.Pytester):
-    """Pins why pytest_batchkeys.interop.pytest_recording_configure exists.
+    """Pins why pytest_batchkeys.recording.interop.pytest_recording_configure exists.
 
     pytest-recording 0.14 expects two values from vcrpy's deserialize(); vcrpy 9.4 returns
     three for a cassette with `metadata`. When this starts passing, pytest-recording handles it
-    itself: drop the hook from docs/plugins.md and pytest_batchkeys.interop.
+    itself: drop the hook from docs/plugins.md and pytest_batchkeys.recording.interop.
     """
     write_with_vcrpy_metadata(pytester.path / "cassettes" / "test_vcr_reads" / "test_keys.yaml")
     pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
@@ -216,7 +218,9 @@ def test_pytest_recording_alone_cannot_read_vcrpy_metadata(pytester: pytest.Pyte
 def test_interop_hook_lets_pytest_recording_read_vcrpy_metadata(pytester: pytest.Pytester):
     write_with_vcrpy_metadata(pytester.path / "cassettes" / "test_vcr_reads" / "test_keys.yaml")
     pytester.makepyfile(test_vcr_reads=VCR_READS_OURS)
-    pytester.makeconftest("from pytest_batchkeys.interop import pytest_recording_configure\n")
+    pytester.makeconftest(
+        "from pytest_batchkeys.recording.interop import pytest_recording_configure\n"
+    )
     pytester.runpytest("--record-mode=none").assert_outcomes(passed=1)
 
 

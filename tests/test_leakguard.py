@@ -13,10 +13,15 @@ from urllib.parse import quote, quote_plus
 import pytest
 import yaml
 
-from pytest_batchkeys import placeholders
 from pytest_batchkeys.errors import SecretLeakError
-from pytest_batchkeys.leakguard import REGISTRY, Leak, SecretRegistry, forms, guard_text
-from pytest_batchkeys.redact import RedactingFilter, redact_exception, redact_repr, redact_text
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.leakguard import REGISTRY, Leak, SecretRegistry, forms, guard_text
+from pytest_batchkeys.secrets.redact import (
+    RedactingFilter,
+    redact_exception,
+    redact_repr,
+    redact_text,
+)
 
 RNG = random.Random(5)
 

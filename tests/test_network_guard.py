@@ -133,7 +133,7 @@ def test_the_guard_blocks_a_remote_connect_before_the_socket_layer(
 
         import pytest
 
-        from pytest_batchkeys.network import NetworkBlocked
+        from pytest_batchkeys.live.network import NetworkBlocked
 
         @pytest.mark.batchkeys
         def test_escape():

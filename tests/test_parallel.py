@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from real_target import RealTarget
 
-from pytest_batchkeys.cassettes import read_cassette
+from pytest_batchkeys.recording.cassettes import read_cassette
 from pytest_batchkeys.simulator import Simulator
 
 SUBSCRIPTION = "3f1c2b7a-5d3f-4a8e-9c6b-0f2d1e3a5b7c"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cassette_builder as cb
 import pytest
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.settings import OPTIONS
 
 REPLAY_TEST = """
@@ -142,7 +142,7 @@ def test_client_overrides_make_negative_requests(pytester: pytest.Pytester):
     pytester.makepyfile(
         test_neg="""
         import pytest
-        from pytest_batchkeys.client import OMIT
+        from pytest_batchkeys.live.client import OMIT
 
         @pytest.mark.batchkeys
         def test_negative(batchkeys_client):
@@ -201,7 +201,7 @@ def test_unmarked_tests_are_untouched_and_vcr_is_not_imported(pytester: pytest.P
 
         def pytest_sessionfinish(session):
             heavy = sorted(m for m in ("vcr", "yaml", "schemathesis", "werkzeug", "requests",
-                                        "pytest_batchkeys.simulator", "pytest_batchkeys.spec")
+                                        "pytest_batchkeys.simulator", "pytest_batchkeys.spec.load")
                            if m in sys.modules)
             print("HEAVY-MODULES:", heavy or "none")
         """

@@ -11,8 +11,8 @@ import pytest_batchkeys
 
 
 def test_types_for_fixture_annotations():
-    from pytest_batchkeys.checks import CheckReport
-    from pytest_batchkeys.client import OMIT, BatchKeysClient, Target
+    from pytest_batchkeys.checks.violations import CheckReport
+    from pytest_batchkeys.live.client import OMIT, BatchKeysClient, Target
     from pytest_batchkeys.settings import Settings
 
     assert pytest_batchkeys.BatchKeysClient is BatchKeysClient

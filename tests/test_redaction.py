@@ -8,7 +8,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 
 SECRET = "redaction~client.secret-value-42"
 CLIENT = "redaction-test-client"

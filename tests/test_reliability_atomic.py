@@ -24,10 +24,10 @@ from pathlib import Path
 import cassette_builder as cb
 import pytest
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.atomic import remove_stale_temps, write_atomic
-from pytest_batchkeys.cassettes import read_cassette
 from pytest_batchkeys.errors import CassetteError
+from pytest_batchkeys.recording.atomic import remove_stale_temps, write_atomic
+from pytest_batchkeys.recording.cassettes import read_cassette
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
 TESTS = 8
@@ -45,7 +45,9 @@ import os
 import time
 import types
 
-from pytest_batchkeys import atomic, cassettes
+from pytest_batchkeys.recording import atomic
+
+from pytest_batchkeys.recording import cassettes
 
 
 class SlowFile:

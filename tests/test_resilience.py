@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import requests
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.auth import StaticToken
-from pytest_batchkeys.checks import ContractViolations, assert_conforms
-from pytest_batchkeys.client import BatchKeysClient, BoundedRetry, Target, build_session
+from pytest_batchkeys.checks.run import assert_conforms
+from pytest_batchkeys.checks.violations import ContractViolations
+from pytest_batchkeys.live.auth import StaticToken
+from pytest_batchkeys.live.client import BatchKeysClient, BoundedRetry, Target, build_session
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.settings import Settings
 from pytest_batchkeys.simulator import Simulator
 

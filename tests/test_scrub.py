@@ -14,11 +14,11 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.cli.scrub import scrub_cassette_file
 from pytest_batchkeys.errors import CassetteError
-from pytest_batchkeys.scrub import (
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.scrub import (
     ScrubRules,
-    scrub_cassette_file,
     scrub_counted,
     scrub_interactions,
 )

@@ -21,10 +21,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_batchkeys import placeholders
 from pytest_batchkeys.errors import SecretLeakError
-from pytest_batchkeys.leakguard import SecretRegistry, forms, guard_text, is_protected, leaf_texts
-from pytest_batchkeys.scrub import ScrubRules, scrub_interactions
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.leakguard import (
+    SecretRegistry,
+    forms,
+    guard_text,
+    is_protected,
+    leaf_texts,
+)
+from pytest_batchkeys.secrets.scrub import ScrubRules, scrub_interactions
 
 _COMMON = {
     "deadline": None,

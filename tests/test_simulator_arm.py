@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import (
     ErrorChoice,
     Principal,

@@ -13,7 +13,7 @@ import requests
 from pytest_batchkeys.simulator.server import is_loopback
 
 TIMEOUT = 5
-SERVE = [sys.executable, "-m", "pytest_batchkeys.cli", "serve"]
+SERVE = [sys.executable, "-m", "pytest_batchkeys.cli.main", "serve"]
 
 
 def start(*args: str) -> subprocess.Popen[str]:

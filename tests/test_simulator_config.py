@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from pytest_batchkeys import placeholders
 from pytest_batchkeys.errors import ConfigError
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import (
     SUPPORTED_API_VERSIONS,
     Account,

@@ -20,7 +20,7 @@ from azure.core.exceptions import (
 )
 from azure.mgmt.batch import BatchManagementClient
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
 HTTP_OK = {"enforce_https": False}

@@ -15,8 +15,10 @@ from urllib.parse import unquote
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pytest_batchkeys import placeholders, spec
 from pytest_batchkeys.errors import ConfigError, SpecError
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.spec import load as spec
+from pytest_batchkeys.spec import schemathesis_adapter as adapter
 
 DATA = Path(__file__).parent / "data"
 OFFICIAL = DATA / "official-like-batch.json"
@@ -168,7 +170,7 @@ def test_fingerprint_keeps_a_property_named_description(tmp_path: Path) -> None:
 
 def test_module_import_is_cheap() -> None:
     code = (
-        "import sys, pytest_batchkeys.spec\n"
+        "import sys, pytest_batchkeys.spec.load\n"
         "heavy = [m for m in ('schemathesis', 'yaml', 'hypothesis') if m in sys.modules]\n"
         "print(heavy)"
     )
@@ -534,17 +536,17 @@ PINS = {"api-version": "2026-08-01", "subscriptionId": placeholders.SUBSCRIPTION
 
 
 def test_schemathesis_schema_holds_only_listkeys_and_uses_base_url() -> None:
-    schema = spec.schemathesis_schema(spec.load_spec(OFFICIAL), "http://127.0.0.1:8123/arm")
-    operation = spec.get_operation(schema)
+    schema = adapter.schemathesis_schema(spec.load_spec(OFFICIAL), "http://127.0.0.1:8123/arm")
+    operation = adapter.get_operation(schema)
     assert operation.label == f"POST {PATH}"
     assert [r.ok().label for r in schema.get_all_operations()] == [f"POST {PATH}"]
     assert schema.get_base_url() == "http://127.0.0.1:8123/arm"
 
 
 def test_pins_are_stored_in_the_schema_config() -> None:
-    schema = spec.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
+    schema = adapter.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
     assert schema.config.parameters == PINS
-    assert spec.pinned_values(schema, spec.get_operation(schema)) == {
+    assert adapter.pinned_values(schema, adapter.get_operation(schema)) == {
         "query": {"api-version": "2026-08-01"},
         "path_parameters": {"subscriptionId": placeholders.SUBSCRIPTION_ID},
     }
@@ -552,7 +554,7 @@ def test_pins_are_stored_in_the_schema_config() -> None:
 
 def test_unknown_pin_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as info:
-        spec.schemathesis_schema(
+        adapter.schemathesis_schema(
             spec.load_bundled(), "http://127.0.0.1:1", pinned={"apiVersion": "x"}
         )
     assert info.value.message == (
@@ -564,11 +566,11 @@ def test_unknown_pin_is_a_config_error() -> None:
 
 @pytest.mark.parametrize("loader", [spec.load_bundled, spec.load_seed])
 def test_positive_cases_keep_pins_and_meet_constraints(loader: Any) -> None:
-    schema = spec.schemathesis_schema(loader(), "http://127.0.0.1:1", pinned=PINS)
+    schema = adapter.schemathesis_schema(loader(), "http://127.0.0.1:1", pinned=PINS)
     cases: list[Any] = []
 
     @FAST
-    @given(spec.case_strategy(schema))
+    @given(adapter.case_strategy(schema))
     def collect(case: Any) -> None:
         cases.append(case)
 
@@ -587,11 +589,11 @@ def test_positive_cases_keep_pins_and_meet_constraints(loader: Any) -> None:
 
 
 def test_negative_cases_keep_pins_and_break_something() -> None:
-    schema = spec.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
+    schema = adapter.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
     cases: list[Any] = []
 
     @FAST
-    @given(spec.case_strategy(schema, negative=True))
+    @given(adapter.case_strategy(schema, negative=True))
     def collect(case: Any) -> None:
         cases.append(case)
 
@@ -603,11 +605,13 @@ def test_negative_cases_keep_pins_and_break_something() -> None:
 
 
 def test_openapi3_schema_generates_cases() -> None:
-    schema = spec.schemathesis_schema(spec.load_spec(OPENAPI3), "http://127.0.0.1:1", pinned=PINS)
+    schema = adapter.schemathesis_schema(
+        spec.load_spec(OPENAPI3), "http://127.0.0.1:1", pinned=PINS
+    )
     cases: list[Any] = []
 
     @FAST
-    @given(spec.case_strategy(schema))
+    @given(adapter.case_strategy(schema))
     def collect(case: Any) -> None:
         cases.append(case)
 
@@ -634,8 +638,8 @@ def test_response_validation_passes_and_fails_against_the_contract() -> None:
     from schemathesis.checks import response_schema_conformance
     from schemathesis.core.failures import FailureGroup
 
-    schema = spec.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
-    operation = spec.get_operation(schema)
+    schema = adapter.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
+    operation = adapter.get_operation(schema)
     case = operation.Case(
         path_parameters={**copy.deepcopy(PINS), "resourceGroupName": "rg", "accountName": "acct"},
         query={"api-version": "2026-08-01"},
@@ -666,7 +670,7 @@ def test_get_operation_refuses_a_schema_without_listkeys() -> None:
     }
     schema = schemathesis.openapi.from_dict(raw, config=schemathesis.Config())
     with pytest.raises(SpecError) as info:
-        spec.get_operation(schema)
+        adapter.get_operation(schema)
     assert info.value.message == (
         "The schemathesis schema has no BatchAccount_GetKeys operation (it has: GET /a). "
         "Expected a schema built by schemathesis_schema(); build it from a LoadedSpec."

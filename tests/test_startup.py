@@ -25,10 +25,10 @@ HEAVY = (
     "urllib3",
     "jsonschema_rs",
     "pytest_batchkeys.simulator",
-    "pytest_batchkeys.spec",
-    "pytest_batchkeys.checks",
-    "pytest_batchkeys.leakguard",
-    "pytest_batchkeys.scrub",
+    "pytest_batchkeys.spec.load",
+    "pytest_batchkeys.checks.run",
+    "pytest_batchkeys.secrets.leakguard",
+    "pytest_batchkeys.secrets.scrub",
 )
 #: What a host that turns the optional plugins off must not pay for either.
 OPTIONAL_PLUGINS = ("hypothesis", "anyio")

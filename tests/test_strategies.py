@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from pytest_batchkeys import spec, strategies
+from pytest_batchkeys.contract import strategies
+from pytest_batchkeys.spec import load as spec
+from pytest_batchkeys.spec import model
 
 BUNDLED = spec.load_bundled()
 ACCOUNT = re.compile(r"[a-zA-Z0-9]{3,24}")
@@ -33,7 +35,7 @@ def exists(strategy: st.SearchStrategy[str], condition: Callable[[str], bool]) -
     return find(strategy, condition, settings=settings(max_examples=2000, database=None))
 
 
-def custom_spec(tmp_path: Path, **account: Any) -> spec.LoadedSpec:
+def custom_spec(tmp_path: Path, **account: Any) -> model.LoadedSpec:
     """The bundled contract with accountName's constraints replaced by `account`."""
     raw = json.loads(spec.BUNDLED_FILE.read_text(encoding="utf-8"))
     params = next(iter(raw["paths"].values()))["post"]["parameters"]

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from pytest_batchkeys import placeholders
-from pytest_batchkeys.cli import main
-from pytest_batchkeys.leakguard import SecretRegistry
-from pytest_batchkeys.verify import fingerprint
+from pytest_batchkeys.cli.main import main
+from pytest_batchkeys.cli.verify import fingerprint
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.leakguard import SecretRegistry
 
 
 def _load_planted() -> ModuleType:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_batchkeys.client import OMIT, BatchKeysClient
+from pytest_batchkeys.live.client import OMIT, BatchKeysClient
 
 Check = Callable[..., Any]
 UNKNOWN_ACCOUNT = "batchkeysnosuchacct"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .app import RequestRecord, SimulatorStats
-from .config import (
+from pytest_batchkeys.simulator.app import RequestRecord, SimulatorStats
+from pytest_batchkeys.simulator.config import (
     DEFAULT_ERRORS,
     SUPPORTED_API_VERSIONS,
     Account,
@@ -16,9 +16,9 @@ from .config import (
     Subscription,
     Throttle,
 )
-from .control import Simulator
-from .faults import Fault
-from .loader import load_config
+from pytest_batchkeys.simulator.control import Simulator
+from pytest_batchkeys.simulator.faults import Fault
+from pytest_batchkeys.simulator.loader import load_config
 
 __all__ = [
     "DEFAULT_ERRORS",

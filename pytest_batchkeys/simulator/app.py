@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .arm import ArmContext, ArmRequest, list_keys
-from .config import ErrorChoice, SimulatorConfig
-from .entra import TokenRequest, entra_error, token_endpoint
-from .faults import Fault, FaultBook, FaultDecision
-from .throttle import Buckets
-from .tokens import TokenStore
-from .wire import (
+from pytest_batchkeys.simulator.arm import ArmContext, ArmRequest, list_keys
+from pytest_batchkeys.simulator.config import ErrorChoice, SimulatorConfig
+from pytest_batchkeys.simulator.entra import TokenRequest, entra_error, token_endpoint
+from pytest_batchkeys.simulator.faults import Fault, FaultBook, FaultDecision
+from pytest_batchkeys.simulator.throttle import Buckets
+from pytest_batchkeys.simulator.tokens import TokenStore
+from pytest_batchkeys.simulator.wire import (
     HTML_TYPE,
     Reply,
     RequestIds,

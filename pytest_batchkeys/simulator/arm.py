@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
-from .. import placeholders
-from .config import (
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.simulator.config import (
     ACCOUNT_NAME_RE,
     LISTKEYS_ACTION,
     RESOURCE_GROUP_RE,
@@ -24,9 +24,9 @@ from .config import (
     SimulatorConfig,
     Subscription,
 )
-from .throttle import Buckets
-from .tokens import Grant, TokenStore
-from .wire import Reply, arm_error, json_reply, retry_after_headers
+from pytest_batchkeys.simulator.throttle import Buckets
+from pytest_batchkeys.simulator.tokens import Grant, TokenStore
+from pytest_batchkeys.simulator.wire import Reply, arm_error, json_reply, retry_after_headers
 
 _KEY_LOCK = threading.Lock()
 

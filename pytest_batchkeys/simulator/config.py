@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .. import placeholders
-from ..errors import ConfigError
-from .faults import Fault
+from pytest_batchkeys.errors import ConfigError
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.simulator.faults import Fault
 
 #: Stable api-versions of Microsoft.Batch listKeys (facts §1); 2026-08-01 being live is UNCONFIRMED.
 SUPPORTED_API_VERSIONS: tuple[str, ...] = (

@@ -6,10 +6,10 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from .. import placeholders
-from .app import RequestRecord, SimulatorApp, SimulatorStats
-from .arm import ensure_keys
-from .config import (
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.simulator.app import RequestRecord, SimulatorApp, SimulatorStats
+from pytest_batchkeys.simulator.arm import ensure_keys
+from pytest_batchkeys.simulator.config import (
     Account,
     Principal,
     ResourceGroup,
@@ -17,10 +17,10 @@ from .config import (
     Subscription,
     check_config,
 )
-from .faults import Fault
+from pytest_batchkeys.simulator.faults import Fault
 
 if TYPE_CHECKING:
-    from .server import QuietServer
+    from pytest_batchkeys.simulator.server import QuietServer
 
 DEFAULT_API_VERSION = "2026-08-01"
 
@@ -49,7 +49,7 @@ class Simulator:
         """Bind and serve in a daemon thread; returns self once requests are accepted."""
         if self._server is not None:
             return self
-        from .server import make_quiet_server
+        from pytest_batchkeys.simulator.server import make_quiet_server
 
         server = make_quiet_server(self.host, self.port, self._app)
         self.port = server.server_address[1]
@@ -160,7 +160,7 @@ class Simulator:
         rule = fault if fault is not None else Fault(**fields)
         problems = rule.problems()
         if problems:
-            from ..errors import ConfigError
+            from pytest_batchkeys.errors import ConfigError
 
             key, problem = problems[0]
             raise ConfigError(f"simulator add_fault(): {key}: {problem}.")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote
 
-from .config import SimulatorConfig
-from .tokens import TokenStore
-from .wire import Reply, json_reply
+from pytest_batchkeys.simulator.config import SimulatorConfig
+from pytest_batchkeys.simulator.tokens import TokenStore
+from pytest_batchkeys.simulator.wire import Reply, json_reply
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})

@@ -10,8 +10,8 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from ..errors import ConfigError
-from .config import SimulatorConfig, check_config
+from pytest_batchkeys.errors import ConfigError
+from pytest_batchkeys.simulator.config import SimulatorConfig, check_config
 
 
 class _Bad(Exception):

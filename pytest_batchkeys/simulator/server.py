@@ -1,20 +1,14 @@
-"""HTTP serving (werkzeug, threaded, quiet) and the `batchkeys serve` command."""
+"""HTTP serving: werkzeug, threaded, quiet; unparsable requests get an ARM-shaped answer."""
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import json
-import signal
-import sys
-import threading
-from types import FrameType
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from ..errors import ConfigError
-from .wire import JSON_TYPE
+from pytest_batchkeys.simulator.wire import JSON_TYPE
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -73,42 +67,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def serve_main(args: argparse.Namespace) -> int:
-    """Run until SIGINT/SIGTERM; first stdout line is the base URL. Exit 0, or 2 on bad input."""
-    from .control import Simulator
-    from .loader import load_config
-
-    host: str = args.host
-    if not is_loopback(host) and not args.allow_remote:
-        print(
-            f"batchkeys serve: refusing to bind {host!r}: it is not a loopback address and the "
-            "simulator serves keys and tokens in clear. Use --host 127.0.0.1, or pass "
-            "--allow-remote if you really mean it.",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        config = load_config(args.config) if args.config else None
-        sim = Simulator(config, host=host, port=args.port).start()
-    except ConfigError as exc:
-        print(f"batchkeys serve: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"batchkeys serve: cannot bind {host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    print(sim.url, flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sim.stop()
-    return 0

@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .config import Throttle
+from pytest_batchkeys.simulator.config import Throttle
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .config import StaticToken
+from pytest_batchkeys.simulator.config import StaticToken
 
 _PRUNE_AT = 10_000
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 
 import yaml
 
-from pytest_batchkeys import placeholders
+from pytest_batchkeys.secrets import placeholders
 
 ARM = "https://management.azure.com"
 TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"

@@ -1,0 +1,1 @@
+"""Contract checks: schemathesis response checks, Azure rules, violations, curl rendering."""

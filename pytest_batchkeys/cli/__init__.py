@@ -1,0 +1,1 @@
+"""The `batchkeys` command line: serve, verify and scrub."""

@@ -1,0 +1,7 @@
+"""`python -m pytest_batchkeys.cli`: the `batchkeys` command."""
+
+import sys
+
+from pytest_batchkeys.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Talking to ARM live: bearer tokens, the test HTTP client, and the replay network guard."""

@@ -1,0 +1,91 @@
+"""Replay's network guard: connections to non-loopback addresses are refused and counted."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_batchkeys.errors import BatchKeysError
+
+
+class NetworkBlocked(BatchKeysError, OSError):
+    """A replayed test tried to reach the network; replay must be offline."""
+
+    anchor = "network-blocked"
+
+
+@dataclass
+class GuardLog:
+    """Outbound attempts the guard refused, as 'host:port' strings."""
+
+    blocked: list[str] = field(default_factory=list)
+
+
+_lock = threading.Lock()
+_depth = 0
+_originals: dict[str, Any] = {}
+
+
+def _is_loopback(address: Any) -> bool:
+    """True for AF_UNIX paths and loopback IPs/names; anything else counts as outbound."""
+    if isinstance(address, (str, bytes)):
+        return True  # AF_UNIX socket path
+    host = str(address[0]) if isinstance(address, tuple) and address else ""
+    if host.lower() in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@contextmanager
+def block_outbound(log: GuardLog, *, context: str) -> Iterator[GuardLog]:
+    """Within the block, connect()/connect_ex() to non-loopback addresses raise NetworkBlocked."""
+    global _depth
+    with _lock:
+        if _depth == 0:
+            _originals["connect"] = socket.socket.connect
+            _originals["connect_ex"] = socket.socket.connect_ex
+        _depth += 1
+        _install(log, context)
+    try:
+        yield log
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                socket.socket.connect = _originals["connect"]  # type: ignore[method-assign]
+                socket.socket.connect_ex = _originals["connect_ex"]  # type: ignore[method-assign]
+
+
+def _install(log: GuardLog, context: str) -> None:
+    """Replace socket.connect and connect_ex with guarded versions that report to `log`."""
+    connect, connect_ex = _originals["connect"], _originals["connect_ex"]
+
+    def refuse(address: Any) -> NetworkBlocked:
+        where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+        log.blocked.append(where)
+        return NetworkBlocked(
+            f"{context} tried to connect to {where}, but replay mode blocks the network. Every "
+            "request must come from the cassette; record it with --batch-record, or use "
+            "--batch-live to talk to Azure.",
+        )
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        if not _is_loopback(address):
+            raise refuse(address)
+        connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        if not _is_loopback(address):
+            raise refuse(address)
+        return int(connect_ex(self, address))
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]

@@ -1,0 +1,1 @@
+"""Cassettes and recordings: vcrpy facade, file formats, interactions, atomic writes, interop."""

@@ -1,0 +1,1 @@
+"""Secrets: placeholders, the leak guard registry, output redaction and the recording scrubber."""

@@ -1,0 +1,448 @@
+"""Leak guard: remembers the secrets seen in a run and finds them, in any common encoding, in text.
+
+One compiled regular expression covers every registered secret in every form, so a search is a
+single pass over the text however many secrets there are. Messages never contain a secret value.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from pytest_batchkeys.errors import SecretLeakError
+from pytest_batchkeys.secrets import placeholders
+
+#: Shorter values are not registered: they would match ordinary text everywhere.
+MIN_SECRET_LENGTH = 8
+
+#: Text the scrubber writes; a value inside one of these is never treated as a secret.
+PROTECTED_TEXTS: frozenset[str] = frozenset(
+    {
+        *placeholders.KNOWN_KEY_PLACEHOLDERS,
+        placeholders.REDACTED,
+        placeholders.REDACTED_AUTHORIZATION,
+        placeholders.SUBSCRIPTION_ID,
+        placeholders.TENANT_ID,
+        placeholders.CLIENT_ID,
+        placeholders.RESOURCE_GROUP,
+        placeholders.ACCOUNT_NAME,
+    }
+)
+
+_HEX_VALUE = re.compile(r"[0-9A-Fa-f-]+")
+_BACKSLASHES = r"\\+"  # one per level of JSON-in-JSON nesting
+_FIELD_BEFORE = re.compile(r"""["']?([A-Za-z_][A-Za-z0-9_.\-]{0,60})["']?\s*[:=](?!//)""")
+_HINT_WINDOW = 300
+_MAX_DECOMPRESSED = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One registered secret found in text: its kind, the encoding it was in, the nearest field."""
+
+    kind: str
+    form: str
+    field_hint: str
+
+
+def _hex_insensitive(text: str) -> str:
+    """A pattern matching `text` (hex digits and fixed letters) with hex letters in either case."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+def _u_escape(ch: str) -> str:
+    """The JSON \\uXXXX escape of one character (a surrogate pair beyond the BMP)."""
+    if ord(ch) < 0x10000:
+        return f"\\u{ord(ch):04X}"
+    return json.dumps(ch)[1:-1]
+
+
+def _char_pattern(ch: str, fold_case: bool) -> str:
+    """A pattern matching one character of a secret raw, JSON-escaped or percent-encoded."""
+    if ch.isascii() and ch.isalnum():
+        return f"[{ch.lower()}{ch.upper()}]" if fold_case and ch.isalpha() else ch
+    escaped = "".join(_BACKSLASHES + _hex_insensitive(p) for p in _u_escape(ch).split("\\") if p)
+    alts = [re.escape(ch), escaped]
+    alts.append(_hex_insensitive("".join(f"%{b:02X}" for b in ch.encode("utf-8"))))
+    short = json.dumps(ch)[1:-1]
+    if short.startswith("\\") and not short.startswith("\\u"):
+        alts.append(_BACKSLASHES + re.escape(short[1:]))
+    if ch == "/":
+        alts.append(_BACKSLASHES + "/")
+    if ch == " ":
+        alts.extend([r"\+", r"\s+", r"\\\r?\n\s*(?:\\ )?"])
+    return "(?:" + "|".join(alts) + ")"
+
+
+def value_pattern(value: str, *, fold_case: bool = False) -> str:
+    """A pattern (no capturing groups) matching `value` raw, JSON-escaped, url-encoded, mixed."""
+    return "".join(_char_pattern(ch, fold_case) for ch in value)
+
+
+def base64_forms(value: str) -> list[str]:
+    """Base64 (standard and url-safe, padded and not) of the value's UTF-8 bytes."""
+    raw = value.encode("utf-8")
+    padded = [base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()]
+    found = [*padded, *(form.rstrip("=") for form in padded)]
+    return list(dict.fromkeys(form for form in found if len(form) >= MIN_SECRET_LENGTH))
+
+
+def folds_case(value: str) -> bool:
+    """True for hex-like values (GUIDs): their case carries no meaning, so any case matches."""
+    return bool(_HEX_VALUE.fullmatch(value)) and any(c.isalpha() for c in value)
+
+
+def forms(value: str) -> list[str]:
+    """Concrete encodings a secret is commonly stored in; each one is matched by the registry."""
+    return list(_forms(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(value: str) -> tuple[str, ...]:
+    """forms(), cached."""
+    plain = json.dumps(value, ensure_ascii=False)[1:-1]
+    out = [value, plain, json.dumps(value)[1:-1], plain.replace("/", "\\/")]
+    out.append(plain.replace("+", "\\u002B"))
+    out.append("".join(c if c.isascii() and c.isalnum() else _u_escape(c) for c in value))
+    out.extend([quote(value, safe=""), quote_plus(value, safe=""), quote(value)])
+    out.extend(base64_forms(value))
+    if folds_case(value):
+        out.extend([value.lower(), value.upper()])
+    return tuple(dict.fromkeys(out))
+
+
+def classify_form(matched: str, value: str) -> str:
+    """Name the encoding of a matched occurrence of `value` (raw, json-escaped, url-encoded...)."""
+    if matched == value:
+        return "raw"
+    if "\\" in matched:
+        return "json-escaped"
+    if "%" in matched or ("+" in matched and " " in value):
+        return "url-encoded"
+    if matched.lower() == value.lower():
+        return "case-variant"
+    return "whitespace-folded"
+
+
+def field_hint(text: str, start: int) -> str:
+    """The name of the field nearest before `start` (a JSON/YAML key, header or query name)."""
+    window = text[max(0, start - _HINT_WINDOW) : start]
+    names = _FIELD_BEFORE.findall(window)
+    return names[-1] if names else "?"
+
+
+def is_protected(value: str) -> bool:
+    """True if `value` is a placeholder or part of one (registering it would flag placeholders)."""
+    return any(value in text for text in PROTECTED_TEXTS)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+_MIN_ANCHOR = 4
+_EXPANSION = 16  # the longest encoding of one character: \\\uD83D\\\uDE00 is 14 characters
+
+
+@dataclass(frozen=True)
+class _Needle:
+    """One value to find and a literal anchor every form of it contains."""
+
+    value: str
+    anchor: str
+    fold: bool
+    before: int
+    after: int
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The full pattern, compiled on first use (most values are never near their anchor)."""
+        return _pattern(self.value, self.fold)
+
+
+@functools.lru_cache(maxsize=4096)
+def _concrete(value: str, fold: bool, anchor: str) -> tuple[tuple[str, int], ...]:
+    """(form, offset of the anchor in it) for the concrete forms, longest first."""
+    found = []
+    for form in forms(value):
+        shown = form.translate(_ASCII_LOWER) if fold else form
+        offset = shown.find(anchor)
+        if offset >= 0:
+            found.append((shown, offset))
+    return tuple(sorted(found, key=lambda item: -len(item[0])))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(value: str, fold: bool) -> re.Pattern[str]:
+    """The compiled value_pattern (compiling costs about a millisecond per secret)."""
+    return re.compile(value_pattern(value, fold_case=fold))
+
+
+@functools.lru_cache(maxsize=4096)
+def _needle(value: str, fold: bool) -> _Needle:
+    """A needle for `value`; the anchor is its longest ASCII letters-and-digits run."""
+    runs = _ALNUM_RUN.findall(value)
+    anchor = max(runs, key=len) if runs else ""
+    offset = value.find(anchor) if anchor else 0
+    before = offset * _EXPANSION + 64
+    after = (len(value) - offset) * _EXPANSION + 64
+    return _Needle(value, anchor.lower() if fold else anchor, fold, before, after)
+
+
+def _concrete_span(hay: str, pos: int, needle: _Needle) -> tuple[int, int] | None:
+    """The span of a concrete form around an anchor hit: the fast path that needs no regex."""
+    for form, offset in _concrete(needle.value, needle.fold, needle.anchor):
+        start = pos - offset
+        if start >= 0 and hay.startswith(form, start):
+            return start, start + len(form)
+    return None
+
+
+class MultiMatcher:
+    """Finds many values, each in every encoding, in one text: str.find on anchors, then a regex.
+
+    A combined regular expression would try every value at every position (seconds for a megabyte
+    and a hundred secrets); finding a literal anchor first keeps a search near the speed of
+    str.find, and the full pattern runs only in a window around each anchor hit.
+    """
+
+    def __init__(self, values: Iterable[tuple[str, bool]]) -> None:
+        self.values = tuple(values)
+        needles = [_needle(value, fold) for value, fold in self.values]
+        self._needles = [(i, n) for i, n in enumerate(needles) if len(n.anchor) >= _MIN_ANCHOR]
+        slow = [(i, n) for i, n in enumerate(needles) if len(n.anchor) < _MIN_ANCHOR]
+        self._slow_index = [i for i, _ in slow]
+        joined = "|".join(f"({n.pattern.pattern})" for _, n in slow)
+        self._slow = re.compile(joined) if slow else None
+
+    def _hits(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """(start, end, value index) of every match, overlapping ones included."""
+        lowered: str | None = None
+        for index, needle in self._needles:
+            if needle.fold and lowered is None:
+                lowered = text.translate(_ASCII_LOWER)
+            hay = lowered if needle.fold and lowered is not None else text
+            pos, covered = hay.find(needle.anchor), -1
+            while pos != -1:
+                span = _concrete_span(hay, pos, needle) if pos >= covered else None
+                if span is not None:
+                    covered = span[1]
+                    yield span[0], span[1], index
+                elif pos >= covered:
+                    low, high = max(0, pos - needle.before), pos + needle.after
+                    for match in needle.pattern.finditer(text, low, high):
+                        if match.start() <= pos < match.end():
+                            covered = match.end()
+                            yield match.start(), match.end(), index
+                pos = hay.find(needle.anchor, pos + 1)
+        if self._slow is not None:
+            for match in self._slow.finditer(text):
+                yield match.start(), match.end(), self._slow_index[(match.lastindex or 1) - 1]
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """Non-overlapping matches, left to right; where two start together the longer wins."""
+        chosen: list[tuple[int, int, int]] = []
+        end = 0
+        for start, stop, index in sorted(self._hits(text), key=lambda h: (h[0], h[0] - h[1], h[2])):
+            if start >= end:
+                chosen.append((start, stop, index))
+                end = stop
+        return chosen
+
+    def sub(self, text: str, replace: Callable[[int, str], str]) -> str:
+        """`text` with each match replaced by replace(value index, matched text)."""
+        if not text:
+            return text
+        parts: list[str] = []
+        last = 0
+        for start, stop, index in self.matches(text):
+            parts.extend([text[last:start], replace(index, text[start:stop])])
+            last = stop
+        return "".join(parts) + text[last:] if parts else text
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: str
+    kind: str
+    form: str  # "any" (raw / escaped / encoded) or "base64"
+
+
+class SecretRegistry:
+    """Thread-safe set of secret values; finds and redacts every form of every one in text."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, str] = {}
+        self._compiled: tuple[MultiMatcher, tuple[_Entry, ...]] | None = None
+
+    def add(self, value: str | None, kind: str) -> bool:
+        """Remember `value` as a secret of `kind`; False for short values and placeholders."""
+        if not value or len(value) < MIN_SECRET_LENGTH or is_protected(value):
+            return False
+        with self._lock:
+            if value in self._values:
+                return False
+            self._values[value] = kind
+            self._compiled = None
+        return True
+
+    def add_all(self, values: Iterable[str | None], kind: str) -> int:
+        """Remember several values of one kind; returns how many were new."""
+        return sum(self.add(value, kind) for value in values)
+
+    def clear(self) -> None:
+        """Forget every secret."""
+        with self._lock:
+            self._values.clear()
+            self._compiled = None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def secrets(self) -> tuple[str, ...]:
+        """The registered values (for ScrubRules.secrets); never print them."""
+        with self._lock:
+            return tuple(self._values)
+
+    def forms(self, value: str) -> list[str]:
+        """Concrete encodings of `value` the registry matches."""
+        return forms(value)
+
+    def _snapshot(self) -> tuple[MultiMatcher, tuple[_Entry, ...]]:
+        """The compiled search, rebuilt only after the set changed."""
+        with self._lock:
+            if self._compiled is None:
+                self._compiled = _compile(self._values.items())
+            return self._compiled
+
+    def find_leaks(self, text: str) -> list[Leak]:
+        """Every registered secret found in `text`, one Leak per distinct (kind, form, field)."""
+        matcher, entries = self._snapshot()
+        found: dict[Leak, None] = {}
+        for start, stop, index in matcher.matches(text) if entries and text else []:
+            entry = entries[index]
+            matched = text[start:stop]
+            form = "base64" if entry.form == "base64" else classify_form(matched, entry.value)
+            found[Leak(entry.kind, form, field_hint(text, start))] = None
+        return list(found)
+
+    def redact(self, text: str, replacement: str = placeholders.REDACTED) -> str:
+        """`text` with every form of every registered secret replaced by `replacement`."""
+        matcher, entries = self._snapshot()
+        return matcher.sub(text, lambda _i, _m: replacement) if entries else text
+
+
+def _compile(items: Iterable[tuple[str, str]]) -> tuple[MultiMatcher, tuple[_Entry, ...]]:
+    """One matcher over every secret and its base64 forms."""
+    entries: list[_Entry] = []
+    specs: list[tuple[str, bool]] = []
+    for value, kind in items:
+        entries.append(_Entry(value, kind, "any"))
+        specs.append((value, folds_case(value)))
+        for b64 in base64_forms(value):
+            entries.append(_Entry(value, kind, "base64"))
+            specs.append((b64, False))
+    return MultiMatcher(specs), tuple(entries)
+
+
+#: The registry the plugin fills during live and record runs.
+REGISTRY = SecretRegistry()
+
+
+def _decoded_bytes(data: bytes) -> str:
+    """Bytes as text, gunzipped or inflated first when they are compressed."""
+    for wbits in (47, -15):  # 47: gzip or zlib header, detected; -15: raw deflate
+        try:
+            decoder = zlib.decompressobj(wbits)
+            data = decoder.decompress(data, _MAX_DECOMPRESSED)
+            break
+        except zlib.error:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def leaf_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) for every string and bytes leaf of loaded YAML/JSON data, decompressed."""
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield from leaf_texts(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list | tuple):
+        for index, item in enumerate(data):
+            yield from leaf_texts(item, f"{path}[{index}]")
+    elif isinstance(data, str):
+        yield path, data
+    elif isinstance(data, bytes):
+        yield path, _decoded_bytes(data)
+
+
+def _parse_structured(text: str) -> Any:
+    """The text parsed as JSON, else YAML (lazily imported), else None."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    from pytest_batchkeys.safeload import yaml_load
+
+    try:
+        return yaml_load(text)
+    except Exception:  # any YAML error: the text search still ran
+        return None
+
+
+def structured_leaks(text: str, registry: SecretRegistry) -> list[Leak]:
+    """Leaks inside the parsed data: catches YAML line folding and compressed (binary) bodies."""
+    data = _parse_structured(text)
+    if not isinstance(data, dict | list):
+        return []
+    found: list[Leak] = []
+    for path, leaf in leaf_texts(data):
+        found.extend(Leak(leak.kind, leak.form, path) for leak in registry.find_leaks(leaf))
+    return found
+
+
+def describe_leaks(leaks: Iterable[Leak]) -> str:
+    """A one-line list of where secrets were found; holds kinds, forms and fields only."""
+    unique = list(dict.fromkeys(leaks))
+    shown = [f"{leak.kind} ({leak.form}) in field '{leak.field_hint}'" for leak in unique[:5]]
+    more = f" and {len(unique) - 5} more" if len(unique) > 5 else ""
+    return "; ".join(shown) + more
+
+
+def guard_text(
+    text: str, *, cassette: str, registry: SecretRegistry | None = None, structured: bool = True
+) -> None:
+    """Raise SecretLeakError naming kind, field and cassette (never the value) on a leak."""
+    registry = REGISTRY if registry is None else registry
+    if not len(registry):
+        return
+    leaks = registry.find_leaks(text)
+    if not leaks and structured:
+        leaks = structured_leaks(text, registry)
+    if not leaks:
+        return
+    message = (
+        f"Refused to write cassette {cassette}: it still holds a secret: {describe_leaks(leaks)}. "
+        "The cassette was not written (the previous one, if any, is kept). Add a scrub rule for "
+        "that field (ScrubRules.secrets or a custom before_record hook) and record again."
+    )
+    raise SecretLeakError(registry.redact(message))
+
+
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "PROTECTED_TEXTS",
+    "REGISTRY",
+    "Leak",
+    "SecretRegistry",
+    "forms",
+    "guard_text",
+    "value_pattern",
+]

@@ -1,0 +1,481 @@
+"""The recording scrubber: pure functions over vcrpy-serialized interaction dicts.
+
+Guarantees: the input is never modified; token-endpoint exchanges are dropped; credentials in
+headers, JSON bodies, form bodies and query strings become placeholders; `primary`/`secondary`
+become the documented fake keys; every real identifier and every secret is replaced wherever it
+appears (raw, JSON-escaped, url-encoded, base64), all in one pass so no substitution undoes
+another; compressed bodies are stored decoded. Scrubbing twice gives the same result as once.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote_plus
+
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.leakguard import (
+    MIN_SECRET_LENGTH,
+    PROTECTED_TEXTS,
+    MultiMatcher,
+    base64_forms,
+    folds_case,
+)
+
+#: Token endpoints: Entra ID / ADFS OAuth2 routes, managed identity, and the login hosts.
+DEFAULT_TOKEN_URL_PATTERN = (
+    r"(?i)/oauth2/(?:v2\.0/)?(?:token|authorize|devicecode)\b|/msi/token\b"
+    r"|^https?://login\.(?:microsoftonline\.[a-z.]+|chinacloudapi\.cn|windows\.net"
+    r"|microsoft\.com)(?::\d+)?(?:[/?]|$)"
+)
+
+#: JSON fields whose string values are credentials (matched on the whole name, any case).
+SECRET_FIELD = re.compile(
+    r"(?i)(?:access_?token|refresh_?token|id_?token|client_?secret|client_?assertion|password"
+    r"|secret|key|(?:primary|secondary|account|shared|storage|access)_?key|connection_?string"
+    r"|sas_?token|sig|signature)"
+)
+#: Form and query fields whose values are credentials.
+SECRET_PARAM = re.compile(
+    r"(?i)(^|[?&;])(client_secret|client_assertion|password|refresh_token|access_token|assertion"
+    r"|code_verifier|sig)=([^&#;\s\"'\\]*)"
+)
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+_SECRET_HEADER = re.compile(
+    r"(?i)cookie|set-cookie|x-ms-authorization-auxiliary|ocp-apim-subscription-key|(?:x-)?api-key"
+    r"|x-functions-key|.*(?:token|secret|password|credential|signature).*"
+)
+_B64_UNIT = r"(?:[A-Za-z0-9+/]|\\{1,3}u002[bBfF]|\\{1,3}/|%2[bBfF])"
+_B64_PAD = r"(?:==|(?:%3[dD]){2}|(?:\\{1,3}u003[dD]){2})"
+#: A 64-byte key in base64 (88 characters), also with JSON or url escapes of '+', '/' and '='.
+KEY_SHAPE = re.compile(rf"(?<![A-Za-z0-9+/]){_B64_UNIT}{{86}}{_B64_PAD}(?![A-Za-z0-9+/=])")
+#: A JSON Web Token: base64url header and payload that both start with '{"'.
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+_ESCAPE = re.compile(r"\\+u([0-9A-Fa-f]{4})|\\+/|%([0-9A-Fa-f]{2})")
+_MAX_DECOMPRESSED = 64 * 1024 * 1024
+_PLACEHOLDER_CREDENTIALS = frozenset({placeholders.REDACTED, "Sanitized", "sanitized", ""})
+
+
+@dataclass(frozen=True)
+class ScrubRules:
+    """What to replace: real identifiers by placeholders, extra secrets, token endpoints to drop."""
+
+    replacements: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[str, ...] = ()
+    token_url_pattern: str = DEFAULT_TOKEN_URL_PATTERN
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """What scrubbing one file did: whether it changed, exchanges dropped, values replaced."""
+
+    changed: bool
+    dropped: int
+    replaced: int
+
+
+def unescape(text: str) -> str:
+    """Undo JSON \\uXXXX and \\/ escapes and percent-encoding (to compare with placeholders)."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match[1] or match[2]
+        return chr(int(code, 16)) if code else "/"
+
+    return _ESCAPE.sub(one, text)
+
+
+def is_placeholder_key(matched: str) -> bool:
+    """True if a key-shaped match is one of the known placeholder keys."""
+    return unescape(matched) in placeholders.KNOWN_KEY_PLACEHOLDERS
+
+
+def _encode_like(matched: str, original: str, replacement: str) -> str:
+    """`replacement` in the encoding `matched` used for `original` (raw, JSON-escaped, url)."""
+    if matched == original or replacement.isalnum():
+        return replacement
+    if "\\" in matched and "\\" not in original:
+        slashes = re.search(r"\\+", matched)[0]  # type: ignore[index]
+        return "".join(c if c.isalnum() else f"{slashes}u{ord(c):04X}" for c in replacement)
+    if "%" in matched and "%" not in original:
+        return quote(replacement, safe="")
+    if " " in original and "+" in matched:
+        return quote_plus(replacement)
+    return replacement
+
+
+@dataclass(frozen=True)
+class _Pair:
+    value: str
+    replacement: str | None  # None: protected text, kept as matched
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_pairs(
+    identifiers: tuple[tuple[str, str], ...], secrets: tuple[tuple[str, str], ...]
+) -> tuple[MultiMatcher, tuple[_Pair, ...]]:
+    """One matcher over identifiers, secrets (with base64 forms) and protected placeholders."""
+    pairs: list[tuple[_Pair, bool]] = [((_Pair(v, new)), True) for v, new in identifiers]
+    for value, new in secrets:
+        pairs.append((_Pair(value, new), folds_case(value)))
+        pairs.extend((_Pair(b64, placeholders.REDACTED), False) for b64 in base64_forms(value))
+    protected = sorted({new for _, new in identifiers} | set(PROTECTED_TEXTS))
+    pairs.extend((_Pair(text, None), False) for text in protected if text)
+    matcher = MultiMatcher((pair.value, fold) for pair, fold in pairs)
+    return matcher, tuple(pair for pair, _ in pairs)
+
+
+@functools.lru_cache(maxsize=16)
+def _token_url(pattern: str) -> re.Pattern[str]:
+    """The compiled token-endpoint pattern."""
+    return re.compile(pattern)
+
+
+@dataclass
+class _Context:
+    """Per-call state: the compiled replacer and counters."""
+
+    matcher: MultiMatcher
+    pairs: tuple[_Pair, ...]
+    replaced: int = 0
+    dropped: int = 0
+    token_url: re.Pattern[str] = field(
+        default_factory=lambda: _token_url(DEFAULT_TOKEN_URL_PATTERN)
+    )
+
+    def _substitute(self, index: int, matched: str) -> str:
+        pair = self.pairs[index]
+        if pair.replacement is None:
+            return matched
+        return _encode_like(matched, pair.value, pair.replacement)
+
+    def _shape(self, match: re.Match[str]) -> str:
+        return match[0] if is_placeholder_key(match[0]) else placeholders.REDACTED
+
+    def text(self, value: str) -> str:
+        """Identifiers, known secrets, leftover key-shaped values and JWTs replaced."""
+        new = self.matcher.sub(value, self._substitute)
+        new = JWT_SHAPE.sub(placeholders.REDACTED, KEY_SHAPE.sub(self._shape, new))
+        new = SECRET_PARAM.sub(_redact_param, new)
+        if new != value:
+            self.replaced += 1
+        return new
+
+
+def _redact_param(match: re.Match[str]) -> str:
+    """A `name=value` form or query field with its value replaced by the placeholder."""
+    if match[3] in _PLACEHOLDER_CREDENTIALS:
+        return match[0]
+    return f"{match[1]}{match[2]}={placeholders.REDACTED}"
+
+
+def json_replacement(key: str, value: str) -> str | None:
+    """The placeholder a JSON string field gets (fake keys for primary/secondary), or None.
+
+    Values that already are placeholders (ours or other recorders') are kept as they are.
+    """
+    lowered = key.lower()
+    if value in placeholders.KNOWN_KEY_PLACEHOLDERS:
+        return None
+    if lowered == "primary":
+        return placeholders.FAKE_PRIMARY_KEY
+    if lowered == "secondary":
+        return placeholders.FAKE_SECONDARY_KEY
+    if SECRET_FIELD.fullmatch(key) and value not in _PLACEHOLDER_CREDENTIALS:
+        return placeholders.REDACTED
+    return None
+
+
+def json_secrets(node: Any) -> Iterator[tuple[str, str, str]]:
+    """(field, value, placeholder) for every credential string field, at any depth."""
+    if isinstance(node, dict):
+        for key, item in node.items():
+            if isinstance(item, str):
+                new = json_replacement(str(key), item)
+                if new is not None and new != item:
+                    yield str(key), item, new
+            else:
+                yield from json_secrets(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from json_secrets(item)
+
+
+def _scrub_json(node: Any) -> Any:
+    """A copy of parsed JSON with credential fields replaced by placeholders."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, item in node.items():
+            new = json_replacement(str(key), item) if isinstance(item, str) else None
+            out[key] = new if new is not None else _scrub_json(item)
+        return out
+    if isinstance(node, list):
+        return [_scrub_json(item) for item in node]
+    return node
+
+
+def parse_json_body(text: str) -> Any:
+    """The body parsed as JSON when it looks like an object or array, else None."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _dump_like(data: Any, original: str) -> str:
+    """JSON text for `data`, compact or spaced like `original` was."""
+    compact = '": ' not in original and '", ' not in original
+    separators = (",", ":") if compact else (", ", ": ")
+    return json.dumps(data, ensure_ascii=False, separators=separators)
+
+
+def _header_lookup(headers: Any, name: str) -> str | None:
+    """The first value of a header (any case), as text."""
+    if not isinstance(headers, dict):
+        return None
+    for key, values in headers.items():
+        if str(key).lower() == name:
+            first = values[0] if isinstance(values, list) and values else values
+            return first.decode("latin-1") if isinstance(first, bytes) else str(first)
+    return None
+
+
+def _set_header(headers: dict[str, Any], name: str, value: str | None) -> None:
+    """Replace (or with None remove) a header in place, keeping its spelling and value style."""
+    for key in [k for k in headers if str(k).lower() == name]:
+        if value is None:
+            del headers[key]
+        else:
+            headers[key] = [value] if isinstance(headers[key], list) else value
+
+
+def decompress(data: bytes, encoding: str | None) -> bytes | None:
+    """Gunzipped or inflated bytes when the body is compressed (by header or magic), else None."""
+    declared = (encoding or "").lower()
+    if not (any(word in declared for word in ("gzip", "deflate")) or data[:2] == b"\x1f\x8b"):
+        return None
+    for wbits in (47, -15):  # 47: gzip or zlib header, detected; -15: raw deflate
+        try:
+            decoder = zlib.decompressobj(wbits)
+            return decoder.decompress(data, _MAX_DECOMPRESSED)
+        except zlib.error:
+            continue
+    return None
+
+
+def _as_text(body: bytes) -> str | bytes:
+    """UTF-8 text when the bytes are text, else the bytes unchanged."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
+def _scrub_text_body(text: str, ctx: _Context) -> str:
+    """A text body with JSON credential fields set to placeholders, then secrets replaced.
+
+    Fields first: `primary` and `secondary` get their fixed fakes by name even where the value
+    was not collected as a secret, so the shape fallback never turns a key into REDACTED.
+    """
+    new = text
+    parsed = parse_json_body(text)
+    if parsed is not None:
+        scrubbed = _scrub_json(parsed)
+        if scrubbed != parsed:
+            ctx.replaced += 1
+            new = _dump_like(scrubbed, text)
+    return ctx.text(new)
+
+
+def _scrub_body(body: Any, headers: dict[str, Any], ctx: _Context) -> Any:
+    """A body (str, bytes or None) scrubbed; compressed bytes are decoded and stored as text."""
+    if isinstance(body, bytes):
+        plain = decompress(body, _header_lookup(headers, "content-encoding"))
+        if plain is not None:
+            _set_header(headers, "content-encoding", None)
+            body = _as_text(plain)
+            ctx.replaced += 1
+        if isinstance(body, bytes):
+            latin = body.decode("latin-1")
+            new_latin = ctx.text(latin)
+            return body if new_latin == latin else new_latin.encode("latin-1", errors="replace")
+    if isinstance(body, str):
+        return _scrub_text_body(body, ctx)
+    return body
+
+
+def _body_length(body: Any) -> int:
+    """Length in bytes a stored body has on the wire (text as UTF-8)."""
+    if body is None:
+        return 0
+    return len(body) if isinstance(body, bytes) else len(str(body).encode("utf-8"))
+
+
+def _scrub_message_body(message: dict[str, Any], ctx: _Context) -> None:
+    """Scrub a request or response body in place, whichever shape it is stored in."""
+    headers = message.get("headers")
+    headers = headers if isinstance(headers, dict) else {}
+    body = message.get("body")
+    boxed = body if isinstance(body, dict) and "string" in body else None
+    raw = boxed["string"] if boxed is not None else body
+    if isinstance(raw, dict | list):
+        return
+    new = _scrub_body(raw, headers, ctx)
+    if new is raw or new == raw:
+        return
+    if boxed is not None:
+        boxed["string"] = new
+    else:
+        message["body"] = new
+    if _header_lookup(headers, "content-length") is not None:
+        _set_header(headers, "content-length", str(_body_length(new)))
+
+
+def _redacted_credential(value: str) -> str:
+    """An Authorization value with its credential replaced (the scheme word is kept)."""
+    scheme, _, credential = value.partition(" ")
+    if (credential or scheme) in _PLACEHOLDER_CREDENTIALS:
+        return value
+    if credential and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", scheme):
+        return f"{scheme} {placeholders.REDACTED}"
+    return placeholders.REDACTED_AUTHORIZATION
+
+
+def _header_value(name: str, value: Any, ctx: _Context) -> Any:
+    """One header value scrubbed: credentials by name, then identifiers and secrets anywhere."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    if not isinstance(text, str):
+        return value
+    lowered = name.lower()
+    if lowered in _AUTH_HEADERS:
+        new = _redacted_credential(text)
+    elif _SECRET_HEADER.fullmatch(name):
+        new = placeholders.REDACTED
+    else:
+        return ctx.text(text)
+    if new != text:
+        ctx.replaced += 1
+    return new
+
+
+def _scrub_headers(message: dict[str, Any], ctx: _Context) -> None:
+    """Scrub a message's headers in place ({name: [values]} or {name: value})."""
+    headers = message.get("headers")
+    if not isinstance(headers, dict):
+        return
+    for name in list(headers):
+        values = headers[name]
+        if isinstance(values, list):
+            headers[name] = [_header_value(str(name), v, ctx) for v in values]
+        else:
+            headers[name] = _header_value(str(name), values, ctx)
+
+
+def _scrub_interaction(interaction: dict[str, Any], ctx: _Context) -> None:
+    """Scrub one (already copied) interaction in place."""
+    request = interaction.get("request")
+    if isinstance(request, dict):
+        if isinstance(request.get("uri"), str):
+            request["uri"] = ctx.text(request["uri"])
+        _scrub_headers(request, ctx)
+        _scrub_message_body(request, ctx)
+    response = interaction.get("response")
+    if isinstance(response, dict):
+        _scrub_headers(response, ctx)
+        _scrub_message_body(response, ctx)
+
+
+def _body_texts(message: Any) -> Iterator[str]:
+    """The body of a request or response as text (decompressed), if it has one."""
+    if not isinstance(message, dict):
+        return
+    body = message.get("body")
+    raw = body.get("string") if isinstance(body, dict) else body
+    if isinstance(raw, bytes):
+        plain = decompress(raw, _header_lookup(message.get("headers"), "content-encoding"))
+        raw = (plain if plain is not None else raw).decode("utf-8", errors="replace")
+    if isinstance(raw, str):
+        yield raw
+
+
+def _credentials(message: Any) -> Iterator[tuple[str, str]]:
+    """(value, placeholder) for credentials a message carries in headers, bodies or its URI."""
+    if not isinstance(message, dict):
+        return
+    for name, values in (message.get("headers") or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            if not isinstance(value, str):
+                continue
+            if str(name).lower() in _AUTH_HEADERS:
+                yield value.partition(" ")[2] or value, placeholders.REDACTED
+            elif _SECRET_HEADER.fullmatch(str(name)):
+                yield value, placeholders.REDACTED
+    texts = [*_body_texts(message)]
+    if isinstance(message.get("uri"), str):
+        texts.append(message["uri"])
+    for text in texts:
+        for match in SECRET_PARAM.finditer(text):
+            yield unquote_plus(match[3]), placeholders.REDACTED
+        parsed = parse_json_body(text)
+        if parsed is not None:
+            yield from ((value, new) for _, value, new in json_secrets(parsed))
+
+
+def collect_secrets(interactions: Iterable[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(value, placeholder) for every credential found by field name, to replace everywhere."""
+    found: dict[str, str] = {}
+    for interaction in interactions:
+        for part in ("request", "response"):
+            for value, new in _credentials(interaction.get(part)):
+                usable = len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS
+                if usable and value not in found:
+                    found[value] = new
+    return tuple(found.items())
+
+
+def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
+    """The compiled replacer for these interactions under these rules."""
+    secrets = dict(collect_secrets(interactions))
+    for value in rules.secrets:
+        if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
+            secrets.setdefault(value, placeholders.REDACTED)
+    identifiers = tuple((real, new) for real, new in rules.replacements if real and real != new)
+    matcher, pairs = _compile_pairs(identifiers, tuple(sorted(secrets.items())))
+    return _Context(matcher, pairs, token_url=_token_url(rules.token_url_pattern))
+
+
+def _is_token_exchange(interaction: dict[str, Any], ctx: _Context) -> bool:
+    """True if the interaction's request went to a token endpoint."""
+    request = interaction.get("request")
+    uri = request.get("uri") if isinstance(request, dict) else None
+    return isinstance(uri, str) and ctx.token_url.search(uri) is not None
+
+
+def scrub_counted(
+    interactions: list[dict[str, Any]], rules: ScrubRules
+) -> tuple[list[dict[str, Any]], int, int]:
+    """(scrubbed copies, exchanges dropped, values replaced); the input is left untouched."""
+    ctx = _context(interactions, rules)
+    kept: list[dict[str, Any]] = []
+    for interaction in interactions:
+        if _is_token_exchange(interaction, ctx):
+            ctx.dropped += 1
+            continue
+        clone = copy.deepcopy(interaction)
+        _scrub_interaction(clone, ctx)
+        kept.append(clone)
+    return kept, ctx.dropped, ctx.replaced
+
+
+def scrub_interactions(
+    interactions: list[dict[str, Any]], rules: ScrubRules
+) -> list[dict[str, Any]]:
+    """Scrubbed copies of the interactions (token exchanges dropped); idempotent, deterministic."""
+    return scrub_counted(interactions, rules)[0]
