@@ -3,7 +3,7 @@
 Usage: python bench/bench_atomic.py [TRIALS] [CONTROL_TRIALS]   (defaults: 100 and 20)
 
 Each trial records 8 cassettes against a local simulator (loopback) and is killed after a
-random delay once the first write has begun (helpers in tests/test_reliability_atomic.py; the
+random delay once the first write has begun (helpers in tests/recording/test_reliability_atomic.py; the
 subprocess's writes are slowed down so kills land inside them). A trial is intact when every
 cassette is either the previous file byte for byte or a complete new recording. The control
 runs the same trials with a naive (truncate, then write) writer, to show the check can fail.
@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "recording"))
 
 from test_reliability_atomic import (
     Project,

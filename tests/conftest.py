@@ -10,7 +10,7 @@ import pytest
 import vcr.cassette
 import vcr.persisters.filesystem  # noqa: F401
 import yaml  # noqa: F401
-from vcr_probe import vcrpy_patched
+from helpers.vcr_probe import vcrpy_patched
 
 pytest_plugins = ["pytester"]
 

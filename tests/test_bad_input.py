@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import cassette_builder as cb
 import pytest
 import requests
-from vcr_probe import vcrpy_patched
+from helpers import cassette_builder as cb
+from helpers.vcr_probe import vcrpy_patched
 
 from pytest_batchkeys.errors import CassetteError, SpecError
 from pytest_batchkeys.recording.cassettes import (

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-from real_target import RealTarget
+from helpers.real_target import RealTarget
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator

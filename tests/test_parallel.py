@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from real_target import RealTarget
+from helpers.real_target import RealTarget
 
 from pytest_batchkeys.recording.cassettes import read_cassette
 from pytest_batchkeys.simulator import Simulator

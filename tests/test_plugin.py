@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import cassette_builder as cb
 import pytest
+from helpers import cassette_builder as cb
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.settings import OPTIONS

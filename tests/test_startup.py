@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cassette_builder as cb
 import pytest
+from helpers import cassette_builder as cb
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What the plugin needs only once a test uses it.

@@ -12,7 +12,7 @@ from pytest_batchkeys.contract import SUITE_FILE
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "cassettes"
 SUITE_TESTS = 14
 LIVE_ENV = {

@@ -18,7 +18,7 @@ from pytest_batchkeys.secrets.leakguard import SecretRegistry
 
 
 def _load_planted() -> ModuleType:
-    path = Path(__file__).parent / "data" / "secrets" / "planted.py"
+    path = Path(__file__).parents[1] / "data" / "secrets" / "planted.py"
     spec = importlib.util.spec_from_file_location("batchkeys_planted", path)
     assert spec is not None
     assert spec.loader is not None

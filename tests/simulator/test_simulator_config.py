@@ -83,7 +83,7 @@ def test_full_example_file_loads_and_is_served() -> None:
 
 
 def test_docs_show_the_full_example_verbatim() -> None:
-    docs = (Path(__file__).parents[1] / "docs" / "simulator.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text(encoding="utf-8")
     example = FULL.read_text(encoding="utf-8").split("\n", 1)[1]
     assert f"```yaml\n{example}```" in docs
 

@@ -21,8 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cassette_builder as cb
 import pytest
+from helpers import cassette_builder as cb
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import remove_stale_temps, write_atomic

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cassette_builder as cb
 import pytest
+from helpers import cassette_builder as cb
 
-REPO_CASSETTES = Path(__file__).parent.parent / "cassettes"
+REPO_CASSETTES = Path(__file__).parents[2] / "cassettes"
 LOCAL_NAMES = frozenset({"localhost", "", None})
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "cassettes"
 KEYS = "contract/test_keys_are_returned_and_well_formed.yaml"
 UNKNOWN_ACCOUNT = "contract/test_unknown_account_is_404.yaml"

@@ -20,7 +20,7 @@ from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.spec import load as spec
 from pytest_batchkeys.spec import schemathesis_adapter as adapter
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 OFFICIAL = DATA / "official-like-batch.json"
 OPENAPI3 = DATA / "listkeys-openapi3.yaml"
 REFERENCE = Path("/work/shared/seed/listkeys-seed.yaml")

@@ -6,9 +6,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import cassette_builder as cb
 import pytest
 import yaml
+from helpers import cassette_builder as cb
 
 from pytest_batchkeys.recording.cassettes import serialize_cassette
 from pytest_batchkeys.secrets import placeholders
