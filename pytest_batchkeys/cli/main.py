@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-
-from pytest_batchkeys import __version__
+from importlib.metadata import version
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +14,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="batchkeys",
         description="Tools of pytest-batchkeys: local listKeys simulator, cassette audit, scrub.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('pytest-batchkeys')}"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser(
