@@ -1,4 +1,8 @@
-"""ARM's answer to listKeys, checked in the simulator's documented (assumed) order."""
+"""ARM's answer to listKeys, checked in the simulator's documented (assumed) order.
+
+`admit` runs every check up to a usable account for one action; `list_keys` answers with its
+keys, and `simulator.rotation` regenerates one of them behind the same checks.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,8 @@ from pytest_batchkeys.simulator.throttle import Buckets
 from pytest_batchkeys.simulator.tokens import Grant, TokenStore
 from pytest_batchkeys.simulator.wire import Reply, arm_error, json_reply, retry_after_headers
 
-_KEY_LOCK = threading.Lock()
+#: Guards every read-modify-write of an account's keys (generation and rotation).
+KEY_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,16 @@ class ArmRequest:
     authorization: str | None
     content_type: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed every check: where its account is and the writes left."""
+
+    subscription: Subscription
+    group: ResourceGroup
+    account: Account
+    writes_remaining: int
 
 
 @dataclass
@@ -58,7 +73,7 @@ def ensure_keys(
     account: Account, subscription: str, group: str, seed: int | None
 ) -> tuple[str, str]:
     """The account's keys, generating missing ones once: base64 of 64 bytes, distinct."""
-    with _KEY_LOCK:
+    with KEY_LOCK:
         if account.primary is None or account.secondary is None:
             where = f"{seed}:{subscription}/{group}/{account.name}".lower()
             rng = random.Random(where) if seed is not None else None
@@ -198,8 +213,8 @@ def _principal(config: SimulatorConfig, principal_id: str) -> Principal:
     return Principal(principal_id, list(config.default_actions))
 
 
-def _permitted(principal: Principal, scope: str) -> bool:
-    action = LISTKEYS_ACTION.lower()
+def _permitted(principal: Principal, scope: str, action: str) -> bool:
+    action = action.lower()
     if not any(fnmatch.fnmatchcase(action, pattern.lower()) for pattern in principal.actions):
         return False
     lowered = scope.lower()
@@ -224,6 +239,24 @@ def _find_account(group: ResourceGroup, name: str) -> Account | None:
 
 def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
     """Run the checks in order; the first failing one answers, else 200 with the keys."""
+    admitted = admit(ctx, req, LISTKEYS_ACTION)
+    if isinstance(admitted, Reply):
+        return admitted
+    sub, group, account = admitted.subscription, admitted.group, admitted.account
+    primary, secondary = ensure_keys(account, sub.id, group.name, ctx.config.seed)
+    reply = keys_reply(account.name, primary, secondary)
+    reply.writes_remaining = admitted.writes_remaining
+    return reply
+
+
+def keys_reply(account_name: str, primary: str, secondary: str) -> Reply:
+    """The 200 answer with an account's keys (BatchAccountKeys, in the real field order)."""
+    body = {"accountName": account_name, "primary": primary, "secondary": secondary}
+    return json_reply(200, body)
+
+
+def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
+    """Every check before `action` may touch the keys; the first failing one answers."""
     config = ctx.config
     grant = _authenticate(ctx, req)
     if isinstance(grant, Reply):
@@ -261,23 +294,28 @@ def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
         )
         reply.writes_remaining = 0
         return reply
-    reply = _resolve(ctx, req, sub, grant)
-    reply.writes_remaining = taken.remaining
-    return reply
+    found = _resolve(ctx, req, sub, grant, action)
+    if isinstance(found, Reply):
+        found.writes_remaining = taken.remaining
+        return found
+    group, account = found
+    return Admitted(sub, group, account, taken.remaining)
 
 
-def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) -> Reply:
+def _resolve(
+    ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant, action: str
+) -> tuple[ResourceGroup, Account] | Reply:
     config = ctx.config
     scope = (
         f"/subscriptions/{req.subscription}/resourcegroups/{req.resource_group}"
         f"/providers/Microsoft.Batch/batchAccounts/{req.account}"
     )
     principal = _principal(config, grant.principal)
-    if not _permitted(principal, scope):
+    if not _permitted(principal, scope, action):
         return arm_error(
             config.error("authorization_failed"),
             f"The client '{grant.client_id}' with object id '{principal.oid()}' does not have "
-            f"authorization to perform action '{LISTKEYS_ACTION}' over scope '{scope}' or the "
+            f"authorization to perform action '{action}' over scope '{scope}' or the "
             "scope is invalid. If access was recently granted, please refresh your credentials.",
         )
     group = _find_group(sub, req.resource_group)
@@ -306,7 +344,4 @@ def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) 
             f"The operation is not allowed for Batch account '{account.name}': its "
             "allowedAuthenticationModes do not contain 'SharedKey'.",
         )
-    primary, secondary = ensure_keys(account, sub.id, group.name, config.seed)
-    return json_reply(
-        200, {"accountName": account.name, "primary": primary, "secondary": secondary}
-    )
+    return group, account
