@@ -51,3 +51,20 @@ def regenerate_body_schema(document: dict[str, Any] | None = None) -> dict[str, 
         f"The spec has no {REGENERATE_OPERATION_ID} operation with a body parameter. Expected "
         "POST .../regenerateKeys as in the bundled spec; the rotation tests need it."
     )
+
+
+def regenerate_operation(base_url: str, document: dict[str, Any] | None = None) -> Any:
+    """The schemathesis APIOperation of BatchAccount_RegenerateKey, to check its responses."""
+    from pytest_batchkeys.spec.schemathesis_adapter import import_schemathesis
+
+    schemathesis = import_schemathesis()
+    if document is None:
+        document = json.loads(BUNDLED_FILE.read_text(encoding="utf-8"))
+    regenerate_body_schema(document)  # a clear SpecError when the operation is missing
+    schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    schema.config.update(base_url=base_url)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if schema.get_operation_id(operation) == REGENERATE_OPERATION_ID:
+            return operation
+    raise SpecError(f"schemathesis did not load {REGENERATE_OPERATION_ID}; check the spec.")
