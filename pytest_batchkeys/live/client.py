@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 from urllib.parse import quote
 
 import requests
@@ -53,6 +53,21 @@ class Target:
             account_name=quote(self.account_name, safe=""),
         )
         return path.removesuffix("/listKeys") + "/" + action
+
+
+class RequestOverrides(TypedDict, total=False):
+    """Keyword overrides of one request: None keeps the target's value, OMIT leaves it out."""
+
+    subscription_id: str | None
+    resource_group: str | None
+    account_name: str | None
+    api_version: str | _Omit | None
+    token: str | _Omit | None
+    headers: Mapping[str, str | None] | None
+    params: Mapping[str, str] | None
+    method: str
+    path: str | None
+    timeout: float | tuple[float, float] | None
 
 
 class BoundedRetry(Retry):
@@ -201,51 +216,16 @@ class BatchKeysClient:
         parts = {k: v for k, v in overrides.items() if k in _PATH_FIELDS}
         return self.base_url + replace(self.target, **parts).path(action)
 
-    def list_keys(
-        self,
-        *,
-        subscription_id: str | None = None,
-        resource_group: str | None = None,
-        account_name: str | None = None,
-        api_version: str | _Omit | None = None,
-        token: str | _Omit | None = None,
-        headers: Mapping[str, str | None] | None = None,
-        params: Mapping[str, str] | None = None,
-        method: str = "POST",
-        path: str | None = None,
-        timeout: float | tuple[float, float] | None = None,
-    ) -> requests.Response:
+    def list_keys(self, **overrides: Unpack[RequestOverrides]) -> requests.Response:
         """POST listKeys; None keeps the target's value, OMIT leaves the part out entirely."""
-        return self._send(
-            "listKeys",
-            None,
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            account_name=account_name,
-            api_version=api_version,
-            token=token,
-            headers=headers,
-            params=params,
-            method=method,
-            path=path,
-            timeout=timeout,
-        )
+        return self._send("listKeys", None, **overrides)
 
     def regenerate_key(
         self,
         key_name: str = "Primary",
         *,
         body: object = None,
-        subscription_id: str | None = None,
-        resource_group: str | None = None,
-        account_name: str | None = None,
-        api_version: str | _Omit | None = None,
-        token: str | _Omit | None = None,
-        headers: Mapping[str, str | None] | None = None,
-        params: Mapping[str, str] | None = None,
-        method: str = "POST",
-        path: str | None = None,
-        timeout: float | tuple[float, float] | None = None,
+        **overrides: Unpack[RequestOverrides],
     ) -> requests.Response:
         """POST regenerateKeys with `{"keyName": key_name}`: this rotates the account's key.
 
@@ -254,36 +234,23 @@ class BatchKeysClient:
         so a retried 5xx may rotate the key twice; the new pair is in the answer either way.
         """
         payload: object = {"keyName": key_name} if body is None else body
-        return self._send(
-            "regenerateKeys",
-            payload,
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            account_name=account_name,
-            api_version=api_version,
-            token=token,
-            headers=headers,
-            params=params,
-            method=method,
-            path=path,
-            timeout=timeout,
-        )
+        return self._send("regenerateKeys", payload, **overrides)
 
     def _send(
         self,
         action: str,
         payload: object,
         *,
-        subscription_id: str | None,
-        resource_group: str | None,
-        account_name: str | None,
-        api_version: str | _Omit | None,
-        token: str | _Omit | None,
-        headers: Mapping[str, str | None] | None,
-        params: Mapping[str, str] | None,
-        method: str,
-        path: str | None,
-        timeout: float | tuple[float, float] | None,
+        subscription_id: str | None = None,
+        resource_group: str | None = None,
+        account_name: str | None = None,
+        api_version: str | _Omit | None = None,
+        token: str | _Omit | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        params: Mapping[str, str] | None = None,
+        method: str = "POST",
+        path: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
     ) -> requests.Response:
         """One POST to an account action; `payload` None or OMIT sends an empty body."""
         overrides = {

@@ -33,6 +33,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def _point_at(monkeypatch: pytest.MonkeyPatch, sim: Simulator) -> None:
+    for name, value in LIVE_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BATCHKEYS_ENDPOINT", sim.url)
+
+
 def test_default_contract_run_never_collects_rotation(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--batch-contract", f"--batch-cassette-dir={BUNDLED}", "-q")
     result.assert_outcomes(passed=LISTKEYS_TESTS)
@@ -113,9 +119,7 @@ def test_live_run_skips_rotation_without_the_option(
     from pytest_batchkeys.contract import ROTATION_FILE
 
     with Simulator() as sim:
-        for name, value in LIVE_ENV.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("BATCHKEYS_ENDPOINT", sim.url)
+        _point_at(monkeypatch, sim)
         result = pytester.runpytest("--batch-live", str(ROTATION_FILE), "-q", "-rs")
         assert sim.stats.regenerate_requests == 0
     result.assert_outcomes(skipped=ROTATION_TESTS)
@@ -126,9 +130,7 @@ def test_record_with_rotation_then_replay(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Simulator() as sim:
-        for name, value in LIVE_ENV.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("BATCHKEYS_ENDPOINT", sim.url)
+        _point_at(monkeypatch, sim)
         recorded = pytester.runpytest(
             "--batch-contract", "--batch-rotation", "--batch-record", "-q", "-k", "rotating"
         )
