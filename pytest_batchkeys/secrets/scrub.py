@@ -129,8 +129,7 @@ def _compile_pairs(
     for value, new in secrets:
         pairs.append((_Pair(value, new), folds_case(value)))
         pairs.extend((_Pair(b64, placeholders.REDACTED), False) for b64 in base64_forms(value))
-    fakes = {new for _, new in secrets if is_fake_key(new)}
-    protected = sorted({new for _, new in identifiers} | fakes | set(PROTECTED_TEXTS))
+    protected = sorted({new for _, new in identifiers} | set(PROTECTED_TEXTS))
     pairs.extend((_Pair(text, None), False) for text in protected if text)
     matcher = MultiMatcher((pair.value, fold) for pair, fold in pairs)
     return matcher, tuple(pair for pair, _ in pairs)
