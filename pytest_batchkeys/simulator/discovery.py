@@ -150,10 +150,14 @@ def instance_discovery(query: str, base_url: str, correlation_id: str) -> Reply:
 
 
 def _tenant_of_own_endpoint(endpoint: str, base_url: str) -> str | None:
-    """The tenant segment of an authorize URL on this simulator's scheme and port, else None."""
+    """The tenant segment of an authorize URL on this simulator's scheme and port, else None.
+
+    No port counts as this simulator's: MSAL Python drops the authority's port when it builds
+    the authorization_endpoint it asks about.
+    """
     try:
         asked, own = urlsplit(endpoint), urlsplit(base_url)
-        same_port = asked.port == own.port
+        same_port = asked.port in (None, own.port)
     except ValueError:
         return None
     host = (asked.hostname or "").lower()
