@@ -7,7 +7,6 @@ must fail instead of sending anything off the machine, and say which host was as
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ class OfflineGuard:
 
 
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[OfflineGuard]:
+def offline(monkeypatch: pytest.MonkeyPatch) -> OfflineGuard:
     """Refuse name resolution of anything but loopback (every connection starts with it)."""
     guard = OfflineGuard()
     real = socket.getaddrinfo
@@ -36,4 +35,4 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[OfflineGuard]:
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield guard
+    return guard

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from helpers.offline import OfflineGuard, offline  # noqa: F401
+from helpers.offline import OfflineGuard
 from requests.adapters import HTTPAdapter
 
 from pytest_batchkeys.simulator import Simulator, loopback_discovery

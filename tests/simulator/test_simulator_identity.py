@@ -12,12 +12,17 @@ from collections.abc import Iterator
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
-from helpers.offline import OfflineGuard, offline  # noqa: F401
+from helpers.offline import OfflineGuard
 from helpers.production_keys import read_keys
 
 from pytest_batchkeys.secrets import placeholders
-from pytest_batchkeys.simulator import Client, Simulator, SimulatorConfig, Subscription
-from pytest_batchkeys.simulator import loopback_discovery
+from pytest_batchkeys.simulator import (
+    Client,
+    Simulator,
+    SimulatorConfig,
+    Subscription,
+    loopback_discovery,
+)
 
 TENANT = "4e1c2b7a-5d3f-4a8e-9c6b-0f2d1e3a5b7c"
 CLIENT_ID = "c0ffee00-1234-4abc-8def-0123456789ab"
