@@ -56,7 +56,7 @@ from production_keys import read_keys
 
 def test_default_credential_from_the_environment():
     primary, secondary = read_keys(
-        DefaultAzureCredential(),
+        DefaultAzureCredential(retry_total=0),  # fail fast in the control run
         "00000000-0000-0000-0000-000000000000",
         "batchkeys-rg",
         "batchkeysacct",
