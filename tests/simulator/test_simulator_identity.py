@@ -180,3 +180,24 @@ def test_the_fixture_registers_its_authority_while_it_runs_and_removes_it() -> N
         assert running.url.startswith("https://")
         assert running.url in loopback_discovery._authorities
     assert running.url not in loopback_discovery._authorities
+
+
+def test_regenerate_key_with_a_real_credential_over_https(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch, offline: OfflineGuard
+) -> None:
+    # regenerateKeys is served once issue 16's simulator/rotation.py is merged next to this
+    pytest.importorskip("pytest_batchkeys.simulator.rotation")
+    from azure.mgmt.batch import BatchManagementClient
+    from azure.mgmt.batch.models import BatchAccountRegenerateKeyParameters
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file))
+    ops = BatchManagementClient(credential(sim), placeholders.SUBSCRIPTION_ID, base_url=sim.url)
+    group, name = placeholders.RESOURCE_GROUP, placeholders.ACCOUNT_NAME
+    before = ops.batch_account.get_keys(group, name)
+    rotated = ops.batch_account.regenerate_key(
+        group, name, BatchAccountRegenerateKeyParameters(key_name="Primary")
+    )
+    assert rotated.primary != before.primary
+    assert rotated.secondary == before.secondary
+    assert (rotated.primary, rotated.secondary) == served_keys(sim)
+    assert offline.refused == []
