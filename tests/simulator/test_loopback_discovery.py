@@ -116,3 +116,24 @@ def test_outside_the_block_the_request_is_not_redirected(offline: OfflineGuard) 
             requests.get(url, verify=str(sim.ca_file), timeout=5)
         assert offline.refused == ["login.microsoftonline.com"]
         assert sim.stats.requests == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "authority"),
+    [
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        ("https://127.0.0.1:8443/", "https://127.0.0.1:8443"),
+        ("127.0.0.1:8443", "https://127.0.0.1:8443"),  # azure-identity adds https:// too
+        ("https://localhost:8443", "https://localhost:8443"),
+        ("https://login.microsoftonline.com", None),
+        ("login.microsoftonline.us", None),
+        ("http://127.0.0.1:8080", None),  # azure-identity refuses http anyway
+        ("", None),
+    ],
+)
+def test_which_azure_authority_host_the_plugin_answers_discovery_for(
+    value: str, authority: str | None
+) -> None:
+    from pytest_batchkeys.plugin import _loopback_authority
+
+    assert _loopback_authority(value) == authority
