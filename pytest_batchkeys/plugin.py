@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
-from pytest_batchkeys.settings import OPTIONS, Settings, cli_values, resolve
+from pytest_batchkeys.settings import OPTIONS, Settings, cli_values, is_loopback_url, resolve
 
 if TYPE_CHECKING:
     import requests
@@ -234,12 +234,43 @@ def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-def batchkeys_simulator() -> Iterator[Any]:
-    """A local listKeys + token endpoint simulator on a free loopback port, stopped afterwards."""
-    from pytest_batchkeys.simulator import Simulator
+def batchkeys_simulator(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A local listKeys + token endpoint simulator on a free loopback port, stopped afterwards.
 
-    with Simulator() as simulator:
-        yield simulator
+    HTTPS: parametrize indirectly with {"tls": True} (other keywords: config, host, port).
+    """
+    from pytest_batchkeys.simulator.testing import fixture_simulator, serving
+
+    try:
+        simulator = fixture_simulator(getattr(request, "param", None))
+    except BatchKeysError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
+    with serving(simulator) as running:
+        yield running
+
+
+LOOPBACK_AUTHORITIES = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """Once fixtures ran: an AZURE_AUTHORITY_HOST on https loopback (a simulator) gets MSAL's
+    instance discovery answered by that host instead of login.microsoftonline.com."""
+    result = yield
+    authority = _loopback_authority(os.environ.get("AZURE_AUTHORITY_HOST", ""))
+    known = item.config.stash.setdefault(LOOPBACK_AUTHORITIES, [])
+    if authority is not None and authority not in known:
+        from pytest_batchkeys.simulator.loopback_discovery import install
+
+        install(authority)
+        known.append(authority)
+    return result
+
+
+def _loopback_authority(value: str) -> str | None:
+    """The https base URL of a loopback AZURE_AUTHORITY_HOST (azure-identity adds https://)."""
+    url = (value if "://" in value else f"https://{value}").strip().rstrip("/")
+    return url if value and url.startswith("https://") and is_loopback_url(url) else None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -265,6 +296,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    for authority in config.stash.get(LOOPBACK_AUTHORITIES, []):
+        from pytest_batchkeys.simulator.loopback_discovery import uninstall
+
+        uninstall(authority)
     harness = config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
         from pytest_batchkeys.secrets.redact import uninstall_log_redaction

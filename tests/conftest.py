@@ -10,6 +10,7 @@ import pytest
 import vcr.cassette
 import vcr.persisters.filesystem  # noqa: F401
 import yaml  # noqa: F401
+from helpers.offline import offline  # noqa: F401  (fixture: non-loopback names never resolve)
 from helpers.vcr_probe import vcrpy_patched
 
 pytest_plugins = ["pytester"]

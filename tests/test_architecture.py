@@ -178,9 +178,8 @@ def test_the_checks_catch_what_they_are_for() -> None:
     ]
     graph = import_graph()
     graph["pytest_batchkeys.simulator.server"].add("pytest_batchkeys.simulator.control")
-    assert ["pytest_batchkeys.simulator.control", "pytest_batchkeys.simulator.server"] in cycles(
-        graph
-    )
+    planted = {"pytest_batchkeys.simulator.control", "pytest_batchkeys.simulator.server"}
+    assert any(planted <= set(cycle) for cycle in cycles(graph))
     graph = import_graph()
     graph["pytest_batchkeys.spec.files"].add("pytest_batchkeys.checks.curl")
     graph["pytest_batchkeys.checks.curl"].add("pytest_batchkeys.spec.refs")

@@ -28,6 +28,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     serve.add_argument("--config", metavar="FILE", help="YAML or JSON simulator configuration")
     serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate from a test CA made for this run "
+        "(needs pytest-batchkeys[tls]); plain http otherwise",
+    )
+    serve.add_argument(
+        "--ca-file",
+        metavar="PATH",
+        help="with --tls: write the test CA certificate (PEM) to PATH, for REQUESTS_CA_BUNDLE "
+        "or SSL_CERT_FILE (default: a temporary file, named on stderr)",
+    )
+    serve.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow binding a non-loopback address (off by default: keys are served in clear)",

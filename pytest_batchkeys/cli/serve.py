@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from pytest_batchkeys.errors import ConfigError
@@ -25,9 +26,17 @@ def serve_main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.ca_file and not args.tls:
+        print(
+            "batchkeys serve: --ca-file needs --tls (a plain http simulator has no certificate).",
+            file=sys.stderr,
+        )
+        return 2
     try:
         config = load_config(args.config) if args.config else None
-        sim = Simulator(config, host=host, port=args.port).start()
+        sim = Simulator(config, host=host, port=args.port, tls=args.tls)
+        ca_file = _write_ca(sim, args.ca_file) if args.tls else None
+        sim.start()
     except ConfigError as exc:
         print(f"batchkeys serve: {exc}", file=sys.stderr)
         return 2
@@ -42,9 +51,21 @@ def serve_main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     print(sim.url, flush=True)
+    if ca_file is not None:
+        print(
+            f"batchkeys serve: HTTPS with a test CA; trust it with REQUESTS_CA_BUNDLE={ca_file} "
+            f"and SSL_CERT_FILE={ca_file} (tests only, never in production)",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         while not stop.wait(0.5):
             pass
     finally:
         sim.stop()
     return 0
+
+
+def _write_ca(sim: Simulator, path: str | None) -> Path:
+    """The CA file: written to PATH when given (and left there), else the simulator's temp file."""
+    return sim.write_ca_file(path) if path else sim.ca_file

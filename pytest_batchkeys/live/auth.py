@@ -98,6 +98,13 @@ def client_credentials_fetcher(
                 },
                 timeout=timeout,
             )
+        except requests.exceptions.SSLError:
+            raise CredentialError(
+                f"The token endpoint {url} has a certificate this machine does not trust. "
+                "For a local simulator (`batchkeys serve --tls`), set REQUESTS_CA_BUNDLE to "
+                "its CA file (--ca-file).",
+                anchor="token-request-failed",
+            ) from None
         except requests.RequestException as exc:
             raise CredentialError(
                 f"Could not reach the token endpoint {url}: {type(exc).__name__}. "

@@ -4,6 +4,7 @@ regenerate_key."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -157,6 +158,7 @@ def build_session(settings: Settings, provider: TokenProvider | None) -> request
     """A session with auth, default timeouts and retries; retries only when live."""
     session = requests.Session()
     session.trust_env = False  # no proxies or netrc from the environment in tests
+    session.verify = ca_bundle(os.environ)  # ...but a CA bundle (e.g. the simulator's test CA)
     retries: Retry | int = retry_policy(settings) if settings.is_live else 0
     adapter = TimeoutAdapter(
         timeout=(settings.connect_timeout, settings.read_timeout), max_retries=retries
@@ -170,6 +172,11 @@ def build_session(settings: Settings, provider: TokenProvider | None) -> request
     session.headers["Accept"] = "application/json"
     session.headers["User-Agent"] = "pytest-batchkeys"
     return session
+
+
+def ca_bundle(env: Mapping[str, str]) -> str | bool:
+    """The CA bundle requests itself would use: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, or certifi."""
+    return env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or True
 
 
 class BearerAuth(requests.auth.AuthBase):

@@ -19,6 +19,7 @@ from pytest_batchkeys.simulator.config import (
 from pytest_batchkeys.simulator.control import Simulator
 from pytest_batchkeys.simulator.faults import Fault
 from pytest_batchkeys.simulator.loader import load_config
+from pytest_batchkeys.simulator.loopback_discovery import loopback_instance_discovery
 
 __all__ = [
     "DEFAULT_ERRORS",
@@ -37,4 +38,5 @@ __all__ = [
     "Subscription",
     "Throttle",
     "load_config",
+    "loopback_instance_discovery",
 ]

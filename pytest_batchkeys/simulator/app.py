@@ -13,6 +13,14 @@ from typing import Any
 
 from pytest_batchkeys.simulator.arm import ArmContext, ArmRequest, list_keys
 from pytest_batchkeys.simulator.config import ErrorChoice, SimulatorConfig
+from pytest_batchkeys.simulator.discovery import (
+    INSTANCE_RE,
+    KEYS_RE,
+    OPENID_RE,
+    instance_discovery,
+    openid_configuration,
+    signing_keys,
+)
 from pytest_batchkeys.simulator.entra import TokenRequest, entra_error, token_endpoint
 from pytest_batchkeys.simulator.faults import Fault, FaultBook, FaultDecision
 from pytest_batchkeys.simulator.rotation import KeyRotations, regenerate_keys
@@ -70,6 +78,7 @@ class SimulatorStats:
     token_requests: int = 0
     regenerate_requests: int = 0
     regenerate_succeeded: int = 0
+    discovery_requests: int = 0
     tokens_issued: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     faults_fired: dict[str, int] = field(default_factory=dict)
@@ -101,6 +110,7 @@ class _Counters:
                 token_requests=self.values["token"],
                 regenerate_requests=self.values["regenerate"],
                 regenerate_succeeded=self.values["regenerate_ok"],
+                discovery_requests=self.values["discovery"],
                 tokens_issued=dict(self.tokens),
                 statuses=dict(self.statuses),
                 faults_fired=dict(self.faults),
@@ -206,6 +216,8 @@ class SimulatorApp:
                 counters.values["listkeys_ok"] += reply.status == 200
             elif routed.route == "token":
                 counters.values["token"] += 1
+            elif routed.route == "discovery":
+                counters.values["discovery"] += 1
             counters.log.append(record)
 
     def _route(self, environ: dict[str, Any]) -> _Routed:
@@ -219,7 +231,7 @@ class SimulatorApp:
         match = TOKEN_RE.match(path)
         if match is not None:
             return _Routed("token", None, match)
-        return _Routed("none", None, None)
+        return _discovery_route(path)
 
     def _answer(
         self, environ: dict[str, Any], routed: _Routed, ids: RequestIds
@@ -230,11 +242,14 @@ class SimulatorApp:
             message = (
                 f"The requested path '{path}' is not served: this simulator serves POST "
                 ".../providers/Microsoft.Batch/batchAccounts/{accountName}/listKeys, "
-                "POST .../batchAccounts/{accountName}/regenerateKeys and "
-                "POST /{tenant}/oauth2/v2.0/token."
+                "POST .../batchAccounts/{accountName}/regenerateKeys, "
+                "POST /{tenant}/oauth2/v2.0/token and Entra discovery (GET "
+                "/{tenant}/v2.0/.well-known/openid-configuration, /common/discovery/instance)."
             )
             return arm_error(config.error("route_not_found"), message), FaultDecision()
         method = environ.get("REQUEST_METHOD", "")
+        if routed.route == "discovery":
+            return self._discovery(environ, routed.match, ids), FaultDecision()
         if method != "POST":
             return arm_error(
                 config.error("method_not_allowed"),
@@ -281,6 +296,23 @@ class SimulatorApp:
             return regenerate_keys(ctx, arm_request, self.rotations)
         return list_keys(ctx, arm_request)
 
+    def _discovery(self, environ: dict[str, Any], match: re.Match[str], ids: RequestIds) -> Reply:
+        """Entra's discovery documents: GET (or HEAD) only, no body, no faults."""
+        method = environ.get("REQUEST_METHOD", "")
+        if method not in ("GET", "HEAD"):
+            return arm_error(
+                self.config.error("method_not_allowed"),
+                f"The requested resource does not support http method '{method[:20]}'.",
+                headers=[("Allow", "GET, HEAD")],
+            )
+        if match.re is INSTANCE_RE:
+            query = _text(environ.get("QUERY_STRING", ""))
+            return instance_discovery(query, self.base_url, ids.correlation_id)
+        tenant = _text(match.group(1))
+        if match.re is KEYS_RE:
+            return signing_keys(tenant, self.config, ids.correlation_id)
+        return openid_configuration(tenant, self.config, self.base_url, ids.correlation_id)
+
     def _fault_reply(
         self, environ: dict[str, Any], fault: Fault, routed: _Routed, ids: RequestIds
     ) -> Reply:
@@ -312,6 +344,14 @@ class SimulatorApp:
             f"Simulated {fault.kind} fault: status {status}.",
             headers=headers,
         )
+
+
+def _discovery_route(path: str) -> _Routed:
+    for pattern in (OPENID_RE, INSTANCE_RE, KEYS_RE):
+        match = pattern.match(path)
+        if match is not None:
+            return _Routed("discovery", None, match)
+    return _Routed("none", None, None)
 
 
 def _fault_code(status: int) -> str:

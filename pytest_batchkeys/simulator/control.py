@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+import weakref
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,16 +24,26 @@ from pytest_batchkeys.simulator.config import (
 from pytest_batchkeys.simulator.faults import Fault
 
 if TYPE_CHECKING:
+    import ssl
+
     from pytest_batchkeys.simulator.server import QuietServer
+    from pytest_batchkeys.simulator.tls import TestAuthority
 
 DEFAULT_API_VERSION = "2026-08-01"
+#: Without registered clients the token endpoint takes any non-empty secret.
+ANY_SECRET = "simulator-accepts-any-secret"
 
 
 class Simulator:
     """Local ARM listKeys + Entra token endpoint; `with Simulator() as sim:` serves on loopback."""
 
     def __init__(
-        self, config: SimulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: SimulatorConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
     ) -> None:
         self.config = config if config is not None else SimulatorConfig()
         check_config(self.config)
@@ -42,6 +56,8 @@ class Simulator:
         self._app = SimulatorApp(self.config)
         self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
+        self._authority = _test_authority(host) if tls else None
+        self._ca_file: Path | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -49,9 +65,7 @@ class Simulator:
         """Bind and serve in a daemon thread; returns self once requests are accepted."""
         if self._server is not None:
             return self
-        from pytest_batchkeys.simulator.server import make_quiet_server
-
-        server = make_quiet_server(self.host, self.port, self._app)
+        server = self._make_server()
         self.port = server.server_address[1]
         self._server = server
         self._app.base_url = self.url
@@ -63,6 +77,16 @@ class Simulator:
         )
         self._thread.start()
         return self
+
+    def _make_server(self) -> QuietServer:
+        if self._authority is not None:
+            from pytest_batchkeys.simulator.tls import make_tls_server
+
+            context = self._authority.server_context()
+            return make_tls_server(self.host, self.port, self._app, context)
+        from pytest_batchkeys.simulator.server import make_quiet_server
+
+        return make_quiet_server(self.host, self.port, self._app)
 
     def stop(self) -> None:
         """Stop accepting, close the socket and join the serving thread; safe to call twice."""
@@ -89,9 +113,59 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        """Base URL without trailing slash, e.g. http://127.0.0.1:43121."""
+        """Base URL without trailing slash, e.g. http://127.0.0.1:43121 (https with TLS)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}"
+
+    # -- TLS -------------------------------------------------------------------------------------
+
+    @property
+    def tls(self) -> bool:
+        """True when the simulator serves HTTPS (Simulator(tls=True))."""
+        return self._authority is not None
+
+    @property
+    def ca_pem(self) -> bytes:
+        """The PEM certificate of the test CA that signed the simulator's certificate."""
+        return self._tls_authority().ca_pem
+
+    @property
+    def ca_file(self) -> Path:
+        """A PEM file holding the test CA, for REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
+
+        Written on first use into a private temporary folder that is removed with the simulator.
+        """
+        authority = self._tls_authority()
+        if self._ca_file is None or not self._ca_file.exists():
+            folder = Path(tempfile.mkdtemp(prefix="batchkeys-ca-"))
+            weakref.finalize(self, shutil.rmtree, folder, True)
+            self._ca_file = authority.write_ca(folder / "batchkeys-simulator-ca.pem")
+        return self._ca_file
+
+    def write_ca_file(self, path: str | Path) -> Path:
+        """Write the test CA's PEM certificate to `path` (e.g. for `serve --ca-file`)."""
+        return self._tls_authority().write_ca(path)
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """A new client-side ssl.SSLContext trusting the simulator's test CA and nothing else."""
+        return self._tls_authority().client_context()
+
+    def tls_environment(self) -> dict[str, str]:
+        """REQUESTS_CA_BUNDLE and SSL_CERT_FILE pointing at `ca_file` (only the test CA)."""
+        path = str(self.ca_file)
+        return {"REQUESTS_CA_BUNDLE": path, "SSL_CERT_FILE": path}
+
+    def _tls_authority(self) -> TestAuthority:
+        if self._authority is None:
+            from pytest_batchkeys.errors import ConfigError
+
+            raise ConfigError(
+                "This simulator serves plain http and has no CA certificate; "
+                "create it with Simulator(tls=True) (or run `batchkeys serve --tls`)."
+            )
+        return self._authority
 
     def token_url(self, tenant: str = placeholders.TENANT_ID) -> str:
         """The client-credentials token endpoint for `tenant`."""
@@ -129,6 +203,23 @@ class Simulator:
         )
         base, _, query = url.partition("?")
         return base.removesuffix("/listKeys") + "/regenerateKeys" + ("?" + query if query else "")
+
+    def azure_environment(
+        self,
+        *,
+        tenant: str = placeholders.TENANT_ID,
+        client_id: str = placeholders.CLIENT_ID,
+        client_secret: str = ANY_SECRET,
+    ) -> dict[str, str]:
+        """What azure-identity's EnvironmentCredential (and DefaultAzureCredential) needs to get
+        tokens here: AZURE_AUTHORITY_HOST, tenant, client id and secret, plus, with TLS, the CA."""
+        env = {
+            "AZURE_AUTHORITY_HOST": self.url,
+            "AZURE_TENANT_ID": tenant,
+            "AZURE_CLIENT_ID": client_id,
+            "AZURE_CLIENT_SECRET": client_secret,
+        }
+        return {**env, **self.tls_environment()} if self.tls else env
 
     @property
     def scope(self) -> str:
@@ -238,3 +329,9 @@ class Simulator:
     def reset_stats(self) -> None:
         """Zero the counters and empty the request log."""
         self._app.reset_stats()
+
+
+def _test_authority(host: str) -> TestAuthority:
+    from pytest_batchkeys.simulator.tls import TestAuthority
+
+    return TestAuthority([host])

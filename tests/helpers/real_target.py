@@ -26,12 +26,13 @@ class RealTarget:
     group: str
     account: str
 
-    def simulator(self) -> Simulator:
-        """A (not yet started) simulator serving only this world."""
+    def simulator(self, *, tls: bool = False) -> Simulator:
+        """A (not yet started) simulator serving only this world (over HTTPS with tls=True)."""
         group = ResourceGroup(self.group, accounts=[Account(self.account)])
         subscription = Subscription(self.subscription, tenant=self.tenant, resource_groups=[group])
         clients = [Client(self.client_id, self.client_secret, tenant=self.tenant)]
-        return Simulator(SimulatorConfig(subscriptions=[subscription], clients=clients))
+        config = SimulatorConfig(subscriptions=[subscription], clients=clients)
+        return Simulator(config, tls=tls)
 
     def env(self, endpoint: str) -> dict[str, str]:
         """The environment a live or record run needs to reach this world at `endpoint`."""
