@@ -17,6 +17,8 @@ TENANT_ID: Final = "00000000-0000-0000-0000-000000000000"
 CLIENT_ID: Final = "00000000-0000-0000-0000-00000000c1d0"
 RESOURCE_GROUP: Final = "batchkeys-rg"
 ACCOUNT_NAME: Final = "batchkeysacct"
+#: Any other GUID a recorded ARM error message held (a principal's object id, for example).
+OTHER_ID: Final = "00000000-0000-0000-0000-00000000ffff"
 FAKE_PRIMARY_KEY: Final = _fake_key("primary")
 FAKE_SECONDARY_KEY: Final = _fake_key("secondary")
 REDACTED: Final = "REDACTED"

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.identifiers import replace_error_guids, replace_identifiers
 from pytest_batchkeys.secrets.leakguard import (
     MIN_SECRET_LENGTH,
     PROTECTED_TEXTS,
@@ -147,6 +148,7 @@ class _Context:
     token_url: re.Pattern[str] = field(
         default_factory=lambda: _token_url(DEFAULT_TOKEN_URL_PATTERN)
     )
+    identifiers: tuple[tuple[str, str], ...] = ()
 
     def _substitute(self, index: int, matched: str) -> str:
         pair = self.pairs[index]
@@ -159,7 +161,7 @@ class _Context:
 
     def text(self, value: str) -> str:
         """Identifiers, known secrets, leftover key-shaped values and JWTs replaced."""
-        new = self.matcher.sub(value, self._substitute)
+        new = replace_identifiers(self.matcher.sub(value, self._substitute), self.identifiers)
         new = JWT_SHAPE.sub(placeholders.REDACTED, KEY_SHAPE.sub(self._shape, new))
         new = SECRET_PARAM.sub(_redact_param, new)
         if new != value:
@@ -287,7 +289,7 @@ def _scrub_text_body(text: str, ctx: _Context) -> str:
     new = text
     parsed = parse_json_body(text)
     if parsed is not None:
-        scrubbed = _scrub_json(parsed)
+        scrubbed = replace_error_guids(_scrub_json(parsed))
         if scrubbed != parsed:
             ctx.replaced += 1
             new = _dump_like(scrubbed, text)
@@ -447,8 +449,9 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
         if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
             secrets.setdefault(value, placeholders.REDACTED)
     identifiers = tuple((real, new) for real, new in rules.replacements if real and real != new)
-    matcher, pairs = _compile_pairs(identifiers, tuple(sorted(secrets.items())))
-    return _Context(matcher, pairs, token_url=_token_url(rules.token_url_pattern))
+    matcher, pairs = _compile_pairs((), tuple(sorted(secrets.items())))
+    token_url = _token_url(rules.token_url_pattern)
+    return _Context(matcher, pairs, token_url=token_url, identifiers=identifiers)
 
 
 def _is_token_exchange(interaction: dict[str, Any], ctx: _Context) -> bool:
