@@ -16,14 +16,15 @@ Installed for live and record runs only; the original methods come back on unins
 
 from __future__ import annotations
 
+import contextlib
 import http.client
-import json
 import threading
 import zlib
 from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
+from pytest_batchkeys.secrets.encodings import find_glued_keys, find_keys
 from pytest_batchkeys.secrets.leakguard import REGISTRY, SecretRegistry
 
 #: Bodies larger than this are not captured (no credential response is that big).
@@ -61,9 +62,11 @@ def register_text(text: str, registry: SecretRegistry = REGISTRY) -> int:
     if parsed is not None:
         for field, value, _ in json_secrets(parsed):
             added += registry.add(value, _kind_for(field))
-    for match in KEY_SHAPE.finditer(text):
-        if not is_placeholder_key(match[0]):
-            added += registry.add(unescape(match[0]), "account key")
+    keys = [unescape(match[0]) for match in KEY_SHAPE.finditer(text)]
+    keys += [key for _, key in find_keys(text)] + list(find_glued_keys(text))
+    for key in keys:
+        if not is_placeholder_key(key):
+            added += registry.add(key, "account key")
     if "eyJ" in text:
         added += registry.add_all((m[0] for m in JWT_SHAPE.finditer(text)), "bearer token")
     for match in SECRET_PARAM.finditer(text):
@@ -166,7 +169,7 @@ class _Tee:
         try:
             body = dechunk(data) if self._chunked else data
             register_text(decode_body(body, self._encoding), self._registry)
-        except Exception:  # noqa: S110 - capture is best effort; output redaction still runs
+        except Exception:
             pass
 
     def close(self) -> None:
@@ -198,10 +201,8 @@ def install_capture(registry: SecretRegistry = REGISTRY) -> None:
                 self.fp = _Tee(self.fp, bool(self.chunked), encoding, registry)  # type: ignore[assignment]
 
         def patched_putheader(self: Any, header: Any, *values: Any) -> None:
-            try:
+            with contextlib.suppress(Exception):
                 register_header(_text(header), " ".join(_text(v) for v in values), registry)
-            except Exception:  # noqa: S110 - never break the request
-                pass
             putheader(self, header, *values)
 
         def patched_putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
@@ -212,10 +213,8 @@ def install_capture(registry: SecretRegistry = REGISTRY) -> None:
         def patched_send(self: Any, data: Any) -> None:
             if isinstance(data, bytes | bytearray | str) and len(data) < MAX_CAPTURE:
                 text = data.decode("utf-8", "replace") if not isinstance(data, str) else data
-                try:
+                with contextlib.suppress(Exception):
                     register_text(_body_of(text), registry)
-                except Exception:  # noqa: S110 - never break the request
-                    pass
             send(self, data)
 
         response_cls.begin = patched_begin  # type: ignore[method-assign]
@@ -248,4 +247,4 @@ def is_installed() -> bool:
     return bool(_originals)
 
 
-__all__ = ["decode_body", "dechunk", "install_capture", "register_text", "uninstall_capture"]
+__all__ = ["dechunk", "decode_body", "install_capture", "register_text", "uninstall_capture"]

@@ -153,14 +153,25 @@ ENCODINGS: Final[tuple[Encoding, ...]] = (
     Encoding("url-safe-unpadded", _urlsafe_unpadded),
     Encoding("url-encoded", lambda v: quote(v, safe="")),
     Encoding("url-encoded-twice", _url_twice),
-    Encoding("base64", _base64_of, re.compile(rf"{_EDGE_B}[{_B64}]{{112,}}={{0,2}}{_EDGE_A}"),
-             _from_base64_text),
+    Encoding(
+        "base64",
+        _base64_of,
+        re.compile(rf"{_EDGE_B}[{_B64}]{{112,}}={{0,2}}{_EDGE_A}"),
+        _from_base64_text,
+    ),
     Encoding("base64-of-url-encoded", _base64_of_url_encoded),
-    Encoding("hex-of-decoded", _hex_of_decoded,
-             re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{128}(?![0-9A-Fa-f])"), _from_hex),
-    Encoding("bytes-repr", _repr_of_decoded,
-             re.compile(r"""b'(?:[^'\\\n]|\\.){64,256}'|b"(?:[^"\\\n]|\\.){64,256}\""""),
-             _from_repr),
+    Encoding(
+        "hex-of-decoded",
+        _hex_of_decoded,
+        re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{128}(?![0-9A-Fa-f])"),
+        _from_hex,
+    ),
+    Encoding(
+        "bytes-repr",
+        _repr_of_decoded,
+        re.compile(r"""b'(?:[^'\\\n]|\\.){64,256}'|b"(?:[^"\\\n]|\\.){64,256}\""""),
+        _from_repr,
+    ),
     Encoding("bytes-repr-escaped", _repr_escaped),
 )
 

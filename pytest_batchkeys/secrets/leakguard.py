@@ -316,7 +316,9 @@ class FragmentMatcher:
                 end, src_end = pos + _GRAM, at + _GRAM
                 while end < len(text) and src_end < len(source) and text[end] == source[src_end]:
                     end, src_end = end + 1, src_end + 1
-                if end - start >= FRAGMENT_LENGTH and (best is None or end - start > best[1] - best[0]):
+                if end - start >= FRAGMENT_LENGTH and (
+                    best is None or end - start > best[1] - best[0]
+                ):
                     best = (start, end, index)
             if best is not None:
                 found.append(best)

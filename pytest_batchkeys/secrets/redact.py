@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_batchkeys.secrets.identifiers import userinfo_secrets, without_userinfo
 from pytest_batchkeys.secrets.leakguard import REGISTRY, SecretRegistry
 from pytest_batchkeys.secrets.placeholders import REDACTED
 
@@ -26,6 +27,7 @@ def redact_output(text: str, registry: SecretRegistry = REGISTRY) -> str:
     if not text:
         return text
     text = registry.redact(text) if len(registry) else text
+    text = without_userinfo(text)
     if "eyJ" in text:
         text = JWT_SHAPE.sub(REDACTED, text)
     return KEY_SHAPE.sub(lambda m: m[0] if is_placeholder_key(m[0]) else REDACTED, text)
@@ -174,9 +176,7 @@ def redact_report(report: Any, registry: SecretRegistry = REGISTRY) -> None:
     """Replace a pytest report's failure text, captured sections and properties by redacted
     copies (what the terminal, -rA, the junit XML and xdist's controller all read)."""
     report.longrepr = redact_longrepr(report.longrepr, registry)
-    report.sections = [
-        (title, redact_output(body, registry)) for title, body in report.sections
-    ]
+    report.sections = [(title, redact_output(body, registry)) for title, body in report.sections]
     properties = getattr(report, "user_properties", None)
     if properties:
         report.user_properties = [
@@ -258,3 +258,21 @@ def _replace_file(target: Path, text: str) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.redact.tmp")
     tmp.write_text(text, encoding="utf-8", errors="surrogateescape")
     os.replace(tmp, target)
+
+
+def protect_run(endpoint: str | None, registry: SecretRegistry = REGISTRY) -> None:
+    """Live and record runs: capture secrets at the transport, redact log records as they are
+    made, and treat the endpoint's userinfo as a secret."""
+    from pytest_batchkeys.secrets.capture import install_capture
+
+    registry.add_all(userinfo_secrets(endpoint or ""), "endpoint userinfo")
+    install_capture(registry)
+    install_log_redaction(registry)
+
+
+def unprotect_run() -> None:
+    """Undo protect_run (at the end of the pytest session)."""
+    from pytest_batchkeys.secrets.capture import uninstall_capture
+
+    uninstall_capture()
+    uninstall_log_redaction()
