@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -198,11 +199,31 @@ def fragment_sources(value: str) -> list[str]:
     return [*sources, *(form.upper() for name, form in forms.items() if name == "hex-of-decoded")]
 
 
+def _json_strings(node: object) -> Iterator[str]:
+    """Every string (keys included) inside parsed JSON."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield str(key)
+            yield from _json_strings(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_strings(item)
+
+
 def text_variants(text: str) -> list[str]:
-    """The text, and the text url-decoded once and twice (for verify's shape search)."""
-    once = unquote(text) if "%" in text else text
-    twice = unquote(once) if "%" in once else once
-    return list(dict.fromkeys([text, once, twice]))
+    """The text, its JSON strings unescaped, and each url-decoded once and twice (for verify)."""
+    found = [text]
+    if text.lstrip()[:1] in ("{", "[") and "\\" in text:
+        try:
+            found.append("\n".join(_json_strings(json.loads(text))))
+        except ValueError:
+            pass
+    for base in list(found):
+        once = unquote(base) if "%" in base else base
+        found.extend([once, unquote(once) if "%" in once else once])
+    return list(dict.fromkeys(found))
 
 
 def find_keys(text: str) -> Iterator[tuple[str, str]]:
