@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -216,10 +217,8 @@ def text_variants(text: str) -> list[str]:
     """The text, its JSON strings unescaped, and each url-decoded once and twice (for verify)."""
     found = [text]
     if text.lstrip()[:1] in ("{", "[") and "\\" in text:
-        try:
+        with contextlib.suppress(ValueError):
             found.append("\n".join(_json_strings(json.loads(text))))
-        except ValueError:
-            pass
     for base in list(found):
         once = unquote(base) if "%" in base else base
         found.extend([once, unquote(once) if "%" in once else once])

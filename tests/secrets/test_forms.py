@@ -70,7 +70,8 @@ def test_guard_finds_and_output_redaction_removes_every_form(form: str) -> None:
     assert registry.find_leaks(text), form
     shown = redact_output(text, registry)
     assert not any(run in shown for run in _runs(KEY)), shown
-    assert shown.startswith("before ") and shown.endswith(" after")
+    assert shown.startswith("before ")
+    assert shown.endswith(" after")
 
 
 def test_output_redaction_without_registration_still_hides_the_raw_key() -> None:
