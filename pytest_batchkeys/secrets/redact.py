@@ -177,6 +177,8 @@ def redact_report(report: Any, registry: SecretRegistry = REGISTRY) -> None:
     copies (what the terminal, -rA, the junit XML and xdist's controller all read)."""
     report.longrepr = redact_longrepr(report.longrepr, registry)
     report.sections = [(title, redact_output(body, registry)) for title, body in report.sections]
+    if isinstance(getattr(report, "wasxfail", None), str):
+        report.wasxfail = redact_output(report.wasxfail, registry)
     properties = getattr(report, "user_properties", None)
     if properties:
         report.user_properties = [
