@@ -47,8 +47,7 @@ class RedactingFilter(logging.Filter):
     """A logging filter that rewrites each record with secrets redacted; it never drops a record.
 
     Install it on handlers (a filter on a logger does not see records propagated from its
-    children). The message is formatted once with its args, then redacted; a traceback is
-    formatted and redacted into exc_text.
+    children). It does what the plugin's record factory does in live runs (`redact_record`).
     """
 
     def __init__(self, registry: SecretRegistry = REGISTRY, name: str = "") -> None:
@@ -57,18 +56,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact msg, args, traceback and stack of the record in place; always keep it."""
-        if not len(self.registry):
-            return True
-        record.msg = redact_text(record.getMessage(), self.registry)
-        record.args = None
-        if record.exc_info:
-            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = redact_text(text, self.registry)
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = redact_text(record.exc_text, self.registry)
-        if record.stack_info:
-            record.stack_info = redact_text(record.stack_info, self.registry)
+        redact_record(record, self.registry)
         return True
 
 
