@@ -19,8 +19,9 @@ from pytest_batchkeys.secrets.leakguard import value_pattern
 #: What may stand right before a whole identifier: a path or query delimiter, a quote (raw,
 #: JSON-escaped or percent-encoded), or the start of the text.
 _BEFORE: Final = r"(?:(?<=[/\"'=])|(?<=%2[Ff27])|(?<=%3[Dd])|(?<=%22)|\A)"
-#: What may stand right after one: a path, query or fragment delimiter, a quote, the end.
-_AFTER: Final = r"(?=[/\"'&?#;\\]|%2[2567FfBb]|%3[Ff]|\Z)"
+#: What may stand right after one: a path, query or fragment delimiter, a quote, the end, or
+#: a dot (the account as the first label of `{account}.{region}.batch.azure.com`).
+_AFTER: Final = r"(?=[/\"'&?#;.\\]|%2[2567FfBb]|%3[Ff]|\Z)"
 #: A GUID stands alone when no letter, digit or hyphen touches it.
 _GUID_BEFORE: Final = r"(?<![0-9A-Za-z-])"
 _GUID_AFTER: Final = r"(?![0-9A-Za-z-])"

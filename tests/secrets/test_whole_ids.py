@@ -111,6 +111,8 @@ def test_batch_and_api_record_and_replay(
         ("?account=api&group=batch", "?account=batchkeysacct&group=batchkeys-rg"),
         ("%2FresourceGroups%2Fbatch%2Fproviders", "%2FresourceGroups%2Fbatchkeys-rg%2Fproviders"),
         ("a batch job calls the api", "a batch job calls the api"),
+        ('"https://api.eastus.batch.azure.com"', '"https://batchkeysacct.eastus.batch.azure.com"'),
+        ("Microsoft.Batch/batch.json", "Microsoft.Batch/batchkeys-rg.json"),
         ("api", "batchkeysacct"),
         (
             f"scope '/subscriptions/{SUBSCRIPTION.upper()}'",
