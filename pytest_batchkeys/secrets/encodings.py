@@ -190,6 +190,29 @@ def encoded_forms(value: str) -> dict[str, str]:
     return found
 
 
+#: Rows matched whole, with single-character escapes on top, by the guard and the scrubber; the
+#: bytes repr rows are matched by runs of their characters only (no letters-and-digits anchor).
+WHOLE_FORMS: Final = frozenset(
+    {
+        "unpadded",
+        "url-safe",
+        "url-safe-unpadded",
+        "url-encoded-twice",
+        "base64-of-url-encoded",
+        "hex-of-decoded",
+    }
+)
+
+
+def whole_forms(value: str) -> dict[str, str]:
+    """{form name: text} of the WHOLE_FORMS rows that differ from the value itself."""
+    return {
+        name: form
+        for name, form in encoded_forms(value).items()
+        if name in WHOLE_FORMS and form != value
+    }
+
+
 def fragment_sources(value: str) -> list[str]:
     """The forms whose runs of FRAGMENT_LENGTH characters count as the value (key-like only)."""
     if decoded_bytes(value) is None:

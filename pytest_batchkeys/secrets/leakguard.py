@@ -19,7 +19,12 @@ from urllib.parse import quote, quote_plus
 
 from pytest_batchkeys.errors import SecretLeakError
 from pytest_batchkeys.secrets import placeholders
-from pytest_batchkeys.secrets.encodings import FRAGMENT_LENGTH, encoded_forms, fragment_sources
+from pytest_batchkeys.secrets.encodings import (
+    FRAGMENT_LENGTH,
+    encoded_forms,
+    fragment_sources,
+    whole_forms,
+)
 
 #: Shorter values are not registered: they would match ordinary text everywhere.
 MIN_SECRET_LENGTH = 8
@@ -275,11 +280,6 @@ class _Entry:
     form: str  # "any" (raw / escaped / encoded) or the name of a row of the encodings table
 
 
-#: Rows of the encodings table matched whole (with escapes) by the MultiMatcher; the decoded
-#: forms (hex, bytes repr) are found by the FragmentMatcher, which also finds them whole.
-_WHOLE_FORMS: frozenset[str] = frozenset(
-    {"unpadded", "url-safe", "url-safe-unpadded", "url-encoded-twice", "base64-of-url-encoded"}
-)
 _GRAM = FRAGMENT_LENGTH // 2
 
 
@@ -444,10 +444,9 @@ def _compile(items: Iterable[tuple[str, str]]) -> _Compiled:
         for b64 in base64_forms(value):
             entries.append(_Entry(value, kind, "base64"))
             specs.append((b64, False))
-        for name, form in encoded_forms(value).items():
-            if name in _WHOLE_FORMS and form != value:
-                entries.append(_Entry(value, kind, name))
-                specs.append((form, False))
+        for name, form in whole_forms(value).items():
+            entries.append(_Entry(value, kind, name))
+            specs.append((form, folds_case(form)))
         fragment_sources_of = fragment_sources(value)
         if fragment_sources_of:
             sources.extend((source, len(fragment_entries)) for source in fragment_sources_of)

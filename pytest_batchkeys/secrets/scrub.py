@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.encodings import whole_forms
 from pytest_batchkeys.secrets.identifiers import replace_error_guids, replace_identifiers
 from pytest_batchkeys.secrets.leakguard import (
     MIN_SECRET_LENGTH,
@@ -125,6 +126,10 @@ def _compile_pairs(
     for value, new in secrets:
         pairs.append((_Pair(value, new), folds_case(value)))
         pairs.extend((_Pair(b64, placeholders.REDACTED), False) for b64 in base64_forms(value))
+        pairs.extend(
+            (_Pair(form, placeholders.REDACTED), folds_case(form))
+            for form in whole_forms(value).values()
+        )
     protected = sorted({new for _, new in identifiers} | set(PROTECTED_TEXTS))
     pairs.extend((_Pair(text, None), False) for text in protected if text)
     matcher = MultiMatcher((pair.value, fold) for pair, fold in pairs)

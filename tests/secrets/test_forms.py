@@ -20,6 +20,7 @@ from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.encodings import ENCODINGS, encoded_forms
 from pytest_batchkeys.secrets.leakguard import SecretRegistry
 from pytest_batchkeys.secrets.redact import redact_output
+from pytest_batchkeys.secrets.scrub import ScrubRules, scrub_interactions
 
 KEY = base64.b64encode(bytes(range(7, 71))).decode()  # has '+', '/' and '=='
 assert "+" in KEY or "/" in KEY
@@ -159,3 +160,16 @@ def test_fragments_do_not_touch_ordinary_text() -> None:
         "the quick brown fox jumps over 0123456789abcdef0123 and " + placeholders.FAKE_PRIMARY_KEY
     )
     assert redact_output(text, registry) == text
+
+
+@pytest.mark.parametrize(
+    "form", ["unpadded", "url-safe", "url-encoded-twice", "base64-of-url-encoded", "hex", "HEX"]
+)
+def test_the_scrubber_replaces_the_whole_forms_of_a_known_secret(form: str) -> None:
+    written = FORMS[form](KEY)
+    interaction = {
+        "request": {"method": "POST", "uri": "https://x/", "headers": {}, "body": f"v={written}"},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": None},
+    }
+    [out] = scrub_interactions([interaction], ScrubRules(secrets=(KEY,)))
+    assert out["request"]["body"] == "v=REDACTED"
