@@ -16,8 +16,10 @@ from pytest_batchkeys import __version__
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.recording.atomic import sweep_temps
 from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.identifiers import without_userinfo
 from pytest_batchkeys.settings import Settings, validate_live
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class Harness:
         if settings.is_live:
             validate_live(settings)
             self._provider = provider_from_env(settings, self.env, on_secret=remember_secret)
+        sweep_temps(settings.cassette_dir)  # writes a killed run left behind (docs/security.md)
 
     # -- spec -------------------------------------------------------------------------------
     @property
@@ -195,7 +198,7 @@ class Harness:
         """Terminal summary: mode, endpoint (no secrets), cassettes, generated cases, checks."""
         c = self.counters
         settings = self.settings
-        endpoint = settings.arm_url if settings.is_live else "cassettes (offline)"
+        endpoint = without_userinfo(settings.arm_url) if settings.is_live else "cassettes (offline)"
         lines = [
             f"mode: {settings.mode}"
             + (f" ({settings.record_mode})" if settings.mode == "record" else "")

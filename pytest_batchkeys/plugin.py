@@ -88,11 +88,13 @@ def pytest_configure(config: pytest.Config) -> None:
                 warning = SpecRepairWarning(f"{harness.spec.source}: {repair}")
                 config.issue_config_time_warning(warning, 2)
     except UsageProblem as exc:
-        raise pytest.UsageError(str(exc)) from None
-    if settings.is_live:
-        from pytest_batchkeys.secrets.redact import install_log_redaction
+        from pytest_batchkeys.secrets.redact import redact_output
 
-        install_log_redaction()
+        raise pytest.UsageError(redact_output(str(exc))) from None
+    if settings.is_live:
+        from pytest_batchkeys.secrets.redact import protect_run
+
+        protect_run(settings.arm_url)
     if settings.contract:
         _collect_contract_suite(config)
 
@@ -302,42 +304,80 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         uninstall(authority)
     harness = config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
-        from pytest_batchkeys.secrets.redact import uninstall_log_redaction
+        from pytest_batchkeys.secrets.redact import unprotect_run
 
-        uninstall_log_redaction()
+        unprotect_run()
+
+
+def _redacting(config: pytest.Config) -> bool:
+    """True in live and record modes: output is redacted (see docs/security.md)."""
+    harness = config.stash.get(HARNESS, None)
+    return harness is not None and harness.settings.is_live
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, Any]:
-    """In live and record modes, failure text and captured output are redacted."""
+    """In live and record modes, failure text, captured output and properties are redacted."""
     report = yield
-    harness = item.config.stash.get(HARNESS, None)
-    if harness is not None and harness.settings.is_live:
+    if _redacting(item.config):
         from pytest_batchkeys.secrets.redact import redact_report
 
         redact_report(report)
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    """Collection errors are redacted like test failures."""
+    report = yield
+    if _redacting(collector.config):
+        from pytest_batchkeys.secrets.redact import redact_report
+
+        redact_report(report)
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_warning_recorded(warning_message: Any) -> None:
+    """Warnings are redacted before the terminal reporter keeps them."""
+    from pytest_batchkeys.secrets.leakguard import REGISTRY
+
+    if len(REGISTRY):
+        from pytest_batchkeys.secrets.redact import redact_warning
+
+        redact_warning(warning_message)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     harness = config.stash.get(HARNESS, None)
     if harness is None or not _used(harness):
         return
+    from pytest_batchkeys.secrets.redact import redact_output
+
     terminalreporter.write_sep("-", "batchkeys")
     for line in harness.summary_lines():
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(redact_output(line))
 
 
 def _used(harness: Harness) -> bool:
     return any(harness.counters.values()) or harness.settings.is_live
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On an xdist worker, hand the counters to the controller."""
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
+    """On an xdist worker, hand the counters to the controller; once the junit XML is written,
+    redact it (live and record modes)."""
     harness = session.config.stash.get(HARNESS, None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if harness is not None and workeroutput is not None:
         workeroutput["batchkeys_counters"] = dict(harness.counters)
+    result = yield
+    xmlpath = getattr(session.config.option, "xmlpath", None)
+    if xmlpath and _redacting(session.config):
+        from pytest_batchkeys.secrets.redact import redact_xml_file
+
+        redact_xml_file(session.config.invocation_params.dir / xmlpath)
+    return result
 
 
 @pytest.hookimpl(optionalhook=True)

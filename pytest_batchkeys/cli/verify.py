@@ -26,6 +26,7 @@ from pytest_batchkeys.recording.formats import (
     load_recording,
 )
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.encodings import find_glued_keys, find_keys
 from pytest_batchkeys.secrets.leakguard import leaf_texts
 from pytest_batchkeys.secrets.scrub import (
     JWT_SHAPE,
@@ -43,6 +44,8 @@ Severity = Literal["finding", "warning"]
 SECRET_FIELDS = frozenset(
     {"access_token", "refresh_token", "id_token", "client_secret", "client_assertion", "password"}
 )
+#: Fields of an error that never hold base64, where a key glued to a word is still found.
+ECHO_FIELDS = frozenset({"code", "message", "target"})
 #: Credential texts other recorders write instead of a secret.
 PLACEHOLDER_CREDENTIALS = frozenset(
     {"", placeholders.REDACTED, "Sanitized", "sanitized", "fakeKey", "fake", "***", "<redacted>"}
@@ -92,6 +95,9 @@ def _shape_secrets(text: str) -> Iterator[tuple[str, str, str]]:
     for match in KEY_SHAPE.finditer(text):
         if not is_placeholder_key(match[0]):
             yield "account-key", unescape(match[0]), "base64 of 64 bytes (an account key?)"
+    for form, key in find_keys(text):
+        if not is_placeholder_key(key):
+            yield "account-key", key, f"an account key, written {form}"
     for match in JWT_SHAPE.finditer(text):
         yield "bearer-token", match[0], "JWT-shaped token"
     for match in SECRET_PARAM.finditer(text):
@@ -115,6 +121,10 @@ def _field_secrets(path: str, text: str, depth: int = 0) -> Iterator[tuple[str, 
             yield "authorization", credential, f"credential in the {name} header"
     elif name.lower() in SECRET_FIELDS and text not in PLACEHOLDER_CREDENTIALS:
         yield "secret-field", text, f"'{name}' holds a value that is not a placeholder"
+    elif name.lower() in ECHO_FIELDS:
+        for key in find_glued_keys(text):
+            if not is_placeholder_key(key):
+                yield "account-key", key, f"an account key echoed in '{name}'"
     parsed = parse_json_body(text) if depth < 3 else None
     if parsed is not None:
         for sub_path, sub_text in leaf_texts(parsed, f"{path}>"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Final
 
 #: A temporary file this old was left by a writer that died (a write takes milliseconds).
 STALE_AFTER: Final = 600.0
+TEMP_SUFFIX: Final = ".tmp"
+#: Our temporary files: `.{cassette name}.{pid}-{random}.tmp` (older ones had no pid).
+TEMP_NAME: Final = re.compile(r"^\.(?P<name>.+\.(?:ya?ml|json))\.(?:(?P<pid>\d+)-)?[^./]+\.tmp$")
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -18,7 +22,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
+    prefix = f"{temp_prefix(target)}{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -34,30 +39,72 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
 
 
 def temp_prefix(target: Path) -> str:
-    """Temporary files for `target` are named `.{name}.{random}.tmp`: hidden, never `*.yaml`."""
+    """Temporary files for `target` are named `.{name}.{pid}-{random}.tmp`: hidden, never
+    `*.yaml`, and naming the writer so a later run knows when it died."""
     return f".{target.name}."
 
 
 def remove_stale_temps(target: Path, *, older_than: float = STALE_AFTER) -> list[Path]:
     """Delete temporary files of `target` left by killed writers; returns what was removed.
 
-    Only files older than `older_than` seconds go, so a concurrent writer's file is safe.
+    A file goes when the process named in it is gone, or when it is older than `older_than`
+    seconds (names without a pid), so a concurrent writer's file is safe.
     """
     prefix = temp_prefix(target)
-    removed: list[Path] = []
-    cutoff = time.time() - older_than
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
+        return []
+    return [
+        path
+        for entry in entries
+        if entry.name.startswith(prefix)
+        and (path := _remove_if_abandoned(entry, older_than)) is not None
+    ]
+
+
+def sweep_temps(directory: Path, *, older_than: float = STALE_AFTER) -> list[Path]:
+    """Delete every abandoned temporary cassette file under `directory` (any depth)."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
         return removed
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
-            continue
-        with contextlib.suppress(OSError):
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
+        if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+            removed.extend(sweep_temps(Path(entry.path), older_than=older_than))
+        else:
+            path = _remove_if_abandoned(entry, older_than)
+            if path is not None:
+                removed.append(path)
     return removed
+
+
+def _remove_if_abandoned(entry: os.DirEntry[str], older_than: float) -> Path | None:
+    """Remove one of our temporary files if its writer is gone; the path if it was removed."""
+    match = TEMP_NAME.match(entry.name)
+    if match is None:
+        return None
+    with contextlib.suppress(OSError):
+        if not entry.is_file(follow_symlinks=False):
+            return None
+        pid = int(match["pid"]) if match["pid"] else None
+        old = entry.stat().st_mtime < time.time() - older_than
+        if (pid is not None and pid != os.getpid() and not _alive(pid)) or old:
+            os.unlink(entry.path)
+            return Path(entry.path)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    """True if a process with this id exists (or cannot be checked)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -19,6 +19,12 @@ from urllib.parse import quote, quote_plus
 
 from pytest_batchkeys.errors import SecretLeakError
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.encodings import (
+    FRAGMENT_LENGTH,
+    encoded_forms,
+    fragment_sources,
+    whole_forms,
+)
 from pytest_batchkeys.secrets.fakes import is_fake_key
 
 #: Shorter values are not registered: they would match ordinary text everywhere.
@@ -272,7 +278,86 @@ class MultiMatcher:
 class _Entry:
     value: str
     kind: str
-    form: str  # "any" (raw / escaped / encoded) or "base64"
+    form: str  # "any" (raw / escaped / encoded) or the name of a row of the encodings table
+
+
+_GRAM = FRAGMENT_LENGTH // 2
+
+
+class FragmentMatcher:
+    """Finds any run of FRAGMENT_LENGTH or more characters of a set of source texts.
+
+    Every such run holds a text position that is a multiple of FRAGMENT_LENGTH/2 followed by a
+    whole half-length gram of a source; those positions are looked up in a dict of the sources'
+    grams, and each hit is extended both ways. One dict lookup per 8 characters of text.
+    """
+
+    def __init__(self, sources: Iterable[tuple[str, int]]) -> None:
+        self.sources = tuple(sources)
+        self._grams: dict[str, list[tuple[int, int]]] = {}
+        for number, (source, _) in enumerate(self.sources):
+            for pos in range(len(source) - _GRAM + 1):
+                self._grams.setdefault(source[pos : pos + _GRAM], []).append((number, pos))
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, value index) of maximal runs, overlapping ones merged per value."""
+        found: list[tuple[int, int, int]] = []
+        if not self._grams or len(text) < FRAGMENT_LENGTH:
+            return found
+        covered = -1
+        for pos in range(0, len(text) - _GRAM + 1, _GRAM):
+            if pos < covered:
+                continue
+            best: tuple[int, int, int] | None = None
+            for number, at in self._grams.get(text[pos : pos + _GRAM], ()):
+                source, index = self.sources[number]
+                start, src = pos, at
+                while start > 0 and src > 0 and text[start - 1] == source[src - 1]:
+                    start, src = start - 1, src - 1
+                end, src_end = pos + _GRAM, at + _GRAM
+                while end < len(text) and src_end < len(source) and text[end] == source[src_end]:
+                    end, src_end = end + 1, src_end + 1
+                if end - start >= FRAGMENT_LENGTH and (
+                    best is None or end - start > best[1] - best[0]
+                ):
+                    best = (start, end, index)
+            if best is not None:
+                found.append(best)
+                covered = best[1]
+        return found
+
+
+def merge_spans(spans: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Overlapping (start, end, index) spans joined; the first span's index is kept."""
+    merged: list[tuple[int, int, int]] = []
+    for start, stop, index in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], stop), last[2])
+        else:
+            merged.append((start, stop, index))
+    return merged
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """The search over every registered secret: whole forms with escapes, and fragments."""
+
+    matcher: MultiMatcher
+    fragments: FragmentMatcher
+    entries: tuple[_Entry, ...]
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """Every match (entry index), whole forms and fragments, not merged."""
+        if not text or not self.entries:
+            return []
+        whole = self.matcher.matches(text)
+        extra = [
+            span
+            for span in self.fragments.matches(text)
+            if not any(start < span[1] and span[0] < stop for start, stop, _ in whole)
+        ]
+        return [*whole, *extra]
 
 
 class SecretRegistry:
@@ -281,7 +366,7 @@ class SecretRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: dict[str, str] = {}
-        self._compiled: tuple[MultiMatcher, tuple[_Entry, ...]] | None = None
+        self._compiled: _Compiled | None = None
 
     def add(self, value: str | None, kind: str) -> bool:
         """Remember `value` as a secret of `kind`; False for short values and placeholders."""
@@ -315,9 +400,9 @@ class SecretRegistry:
 
     def forms(self, value: str) -> list[str]:
         """Concrete encodings of `value` the registry matches."""
-        return forms(value)
+        return list(dict.fromkeys([*forms(value), *encoded_forms(value).values()]))
 
-    def _snapshot(self) -> tuple[MultiMatcher, tuple[_Entry, ...]]:
+    def _snapshot(self) -> _Compiled:
         """The compiled search, rebuilt only after the set changed."""
         with self._lock:
             if self._compiled is None:
@@ -326,32 +411,50 @@ class SecretRegistry:
 
     def find_leaks(self, text: str) -> list[Leak]:
         """Every registered secret found in `text`, one Leak per distinct (kind, form, field)."""
-        matcher, entries = self._snapshot()
+        compiled = self._snapshot()
         found: dict[Leak, None] = {}
-        for start, stop, index in matcher.matches(text) if entries and text else []:
-            entry = entries[index]
+        for start, stop, index in compiled.spans(text):
+            entry = compiled.entries[index]
             matched = text[start:stop]
-            form = "base64" if entry.form == "base64" else classify_form(matched, entry.value)
+            form = entry.form if entry.form != "any" else classify_form(matched, entry.value)
             found[Leak(entry.kind, form, field_hint(text, start))] = None
         return list(found)
 
     def redact(self, text: str, replacement: str = placeholders.REDACTED) -> str:
         """`text` with every form of every registered secret replaced by `replacement`."""
-        matcher, entries = self._snapshot()
-        return matcher.sub(text, lambda _i, _m: replacement) if entries else text
+        spans = merge_spans(self._snapshot().spans(text))
+        if not spans:
+            return text
+        parts: list[str] = []
+        last = 0
+        for start, stop, _ in spans:
+            parts.extend([text[last:start], replacement])
+            last = stop
+        return "".join(parts) + text[last:]
 
 
-def _compile(items: Iterable[tuple[str, str]]) -> tuple[MultiMatcher, tuple[_Entry, ...]]:
-    """One matcher over every secret and its base64 forms."""
+def _compile(items: Iterable[tuple[str, str]]) -> _Compiled:
+    """One matcher over every secret and its whole forms, one over fragments of key-like ones."""
     entries: list[_Entry] = []
     specs: list[tuple[str, bool]] = []
+    fragment_entries: list[_Entry] = []
+    sources: list[tuple[str, int]] = []
     for value, kind in items:
         entries.append(_Entry(value, kind, "any"))
         specs.append((value, folds_case(value)))
         for b64 in base64_forms(value):
             entries.append(_Entry(value, kind, "base64"))
             specs.append((b64, False))
-    return MultiMatcher(specs), tuple(entries)
+        for name, form in whole_forms(value).items():
+            entries.append(_Entry(value, kind, name))
+            specs.append((form, folds_case(form)))
+        fragment_sources_of = fragment_sources(value)
+        if fragment_sources_of:
+            sources.extend((source, len(fragment_entries)) for source in fragment_sources_of)
+            fragment_entries.append(_Entry(value, kind, "fragment"))
+    offset = len(entries)
+    fragments = FragmentMatcher((source, offset + index) for source, index in sources)
+    return _Compiled(MultiMatcher(specs), fragments, (*entries, *fragment_entries))
 
 
 #: The registry the plugin fills during live and record runs.

@@ -24,6 +24,8 @@ FAKE_PRIMARY_KEY: Final = fake_key(1)
 FAKE_SECONDARY_KEY: Final = fake_key(2)
 #: The single fixed fakes of earlier versions; cassettes holding them still verify clean.
 LEGACY_FAKE_KEYS: Final = (_fake_key("primary"), _fake_key("secondary"))
+#: Any other GUID a recorded ARM error message held (a principal's object id, for example).
+OTHER_ID: Final = "00000000-0000-0000-0000-00000000ffff"
 REDACTED: Final = "REDACTED"
 REDACTED_AUTHORIZATION: Final = "Bearer REDACTED"
 

@@ -21,7 +21,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.encodings import whole_forms
 from pytest_batchkeys.secrets.fakes import assign_fakes, is_fake_key
+from pytest_batchkeys.secrets.identifiers import replace_error_guids, replace_identifiers
 from pytest_batchkeys.secrets.leakguard import (
     MIN_SECRET_LENGTH,
     PROTECTED_TEXTS,
@@ -129,6 +131,10 @@ def _compile_pairs(
     for value, new in secrets:
         pairs.append((_Pair(value, new), folds_case(value)))
         pairs.extend((_Pair(b64, placeholders.REDACTED), False) for b64 in base64_forms(value))
+        pairs.extend(
+            (_Pair(form, placeholders.REDACTED), folds_case(form))
+            for form in whole_forms(value).values()
+        )
     protected = sorted({new for _, new in identifiers} | set(PROTECTED_TEXTS))
     pairs.extend((_Pair(text, None), False) for text in protected if text)
     matcher = MultiMatcher((pair.value, fold) for pair, fold in pairs)
@@ -153,6 +159,7 @@ class _Context:
     token_url: re.Pattern[str] = field(
         default_factory=lambda: _token_url(DEFAULT_TOKEN_URL_PATTERN)
     )
+    identifiers: tuple[tuple[str, str], ...] = ()
 
     def _substitute(self, index: int, matched: str) -> str:
         pair = self.pairs[index]
@@ -165,7 +172,7 @@ class _Context:
 
     def text(self, value: str) -> str:
         """Identifiers, known secrets, leftover key-shaped values and JWTs replaced."""
-        new = self.matcher.sub(value, self._substitute)
+        new = replace_identifiers(self.matcher.sub(value, self._substitute), self.identifiers)
         new = JWT_SHAPE.sub(placeholders.REDACTED, KEY_SHAPE.sub(self._shape, new))
         new = SECRET_PARAM.sub(_redact_param, new)
         if new != value:
@@ -329,7 +336,7 @@ def _scrub_text_body(text: str, ctx: _Context) -> str:
     new = text
     parsed = parse_json_body(text)
     if parsed is not None:
-        scrubbed = _scrub_json(parsed, ctx.key_fakes)
+        scrubbed = replace_error_guids(_scrub_json(parsed, ctx.key_fakes))
         if scrubbed != parsed:
             ctx.replaced += 1
             new = _dump_like(scrubbed, text)
@@ -495,8 +502,8 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
         if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
             secrets.setdefault(value, placeholders.REDACTED)
     identifiers = tuple((real, new) for real, new in rules.replacements if real and real != new)
-    matcher, pairs = _compile_pairs(identifiers, tuple(sorted(secrets.items())))
-    return _Context(matcher, pairs, key_fakes, token_url=token_url)
+    matcher, pairs = _compile_pairs((), tuple(sorted(secrets.items())))
+    return _Context(matcher, pairs, key_fakes, token_url=token_url, identifiers=identifiers)
 
 
 def _is_token_url(interaction: dict[str, Any], token_url: re.Pattern[str]) -> bool:

@@ -25,7 +25,7 @@ import pytest
 from helpers import cassette_builder as cb
 
 from pytest_batchkeys.errors import CassetteError
-from pytest_batchkeys.recording.atomic import remove_stale_temps, write_atomic
+from pytest_batchkeys.recording.atomic import remove_stale_temps, sweep_temps, write_atomic
 from pytest_batchkeys.recording.cassettes import read_cassette
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
@@ -286,3 +286,43 @@ def test_stale_temp_files_are_cleaned_fresh_ones_kept(tmp_path: Path) -> None:
         [target.name, fresh.name, other.name]
     )
     assert remove_stale_temps(tmp_path / "other.yaml") == [other]
+
+
+def test_temp_files_of_a_killed_writer_are_swept_at_any_depth(tmp_path: Path) -> None:
+    """A write killed by SIGKILL leaves `.name.yaml.<pid>-<random>.tmp`; the next run removes it
+    when that process is gone, whatever its age, and keeps a live writer's file."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    nested = tmp_path / "test_mod"
+    nested.mkdir()
+    orphan = nested / f".test_keys.yaml.{dead_pid}-x1y2.tmp"
+    live = nested / f".test_keys.yaml.{os.getpid()}-a1b2.tmp"
+    mine = nested / "notes.tmp"  # not ours by name
+    for path in (orphan, live, mine):
+        path.write_text("partial")
+    assert sweep_temps(tmp_path) == [orphan]
+    assert sorted(p.name for p in nested.iterdir()) == sorted([live.name, mine.name])
+
+
+def test_write_atomic_names_its_temp_file_after_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: str) -> None:
+        seen.append(Path(src).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    write_atomic(tmp_path / "c.yaml", "x")
+    assert seen[0].startswith(f".c.yaml.{os.getpid()}-")
+    assert seen[0].endswith(".tmp")

@@ -103,13 +103,13 @@ def test_identifiers_all_replaced_longest_first_any_case() -> None:
 def test_every_substitution_is_kept_in_one_string() -> None:
     """The Azure CLI bug: a replacer that kept only its last substitution left a key behind."""
     secret = key()
-    text = f"{SUB} acct acct-rg {secret}"
+    text = f'"{SUB}" "acct" "acct-rg" {secret}'
     [out] = scrub_interactions(
         [exchange("https://x/", text)], ScrubRules(RULES.replacements, (secret,))
     )
     assert out["response"]["body"]["string"] == (
-        f"{placeholders.SUBSCRIPTION_ID} {placeholders.ACCOUNT_NAME} "
-        f"{placeholders.RESOURCE_GROUP} {placeholders.REDACTED}"
+        f'"{placeholders.SUBSCRIPTION_ID}" "{placeholders.ACCOUNT_NAME}" '
+        f'"{placeholders.RESOURCE_GROUP}" {placeholders.REDACTED}'
     )
 
 
