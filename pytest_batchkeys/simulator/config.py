@@ -52,7 +52,7 @@ _GROUP_PUNCTUATION = frozenset("-_.()")
 
 
 def valid_resource_group_name(name: str) -> bool:
-    """ARM's resource group rule: 1-90 UTF-16 units of Unicode letters/digits and -_.(), no final '.'."""
+    """ARM's rule: 1-90 UTF-16 units of Unicode letters/digits and -_.(), no final '.'."""
     units = len(name.encode("utf-16-le")) // 2  # .NET string length counts UTF-16 code units
     if not 1 <= units <= 90 or name.endswith("."):
         return False
@@ -114,7 +114,7 @@ DEFAULT_ERRORS: dict[str, ErrorChoice] = {
     "throttled": ErrorChoice(429, "SubscriptionRequestsThrottled"),
     "authorization_failed": ErrorChoice(403, "AuthorizationFailed"),
     "resource_group_not_found": ErrorChoice(404, "ResourceGroupNotFound"),
-    # source: facts §8, the Batch RP's 404 AccountNotFound (best evidence; UNCONFIRMED for listKeys).
+    # source: facts §8, the Batch RP's 404 AccountNotFound (best evidence; UNCONFIRMED here).
     "account_not_found": ErrorChoice(404, "AccountNotFound"),
     "user_subscription_mode": ErrorChoice(409, "OperationNotAllowed"),
     "shared_key_disabled": ErrorChoice(409, "OperationNotAllowed"),

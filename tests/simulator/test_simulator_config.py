@@ -109,7 +109,7 @@ def test_json_files_and_empty_files_load(tmp_path: Path) -> None:
             "subscriptions[0].resource_groups[0].accounts[0].name:",
         ),
         (
-            "subscriptions:\n  - resource_groups:\n      - name: 'grün'\n",
+            "subscriptions:\n  - resource_groups:\n      - name: 'grün.'\n",
             "subscriptions[0].resource_groups[0].name:",
         ),
         ("faults:\n  - {kind: error, probability: 3}\n", "faults[0].probability:"),

@@ -74,13 +74,14 @@ def test_get_keys_returns_the_simulator_keys(sim: Simulator) -> None:
     assert sim.stats.tokens_issued == {placeholders.CLIENT_ID: 1}
 
 
-def test_unknown_account_raises_resource_not_found_with_the_arm_code(sim: Simulator) -> None:
+def test_unknown_account_raises_resource_not_found_with_the_rp_code(sim: Simulator) -> None:
     with pytest.raises(ResourceNotFoundError) as caught:
         client(sim).batch_account.get_keys(
             placeholders.RESOURCE_GROUP, "ghostacct", retry_total=0, **HTTP_OK
         )
     assert caught.value.error is not None
-    assert caught.value.error.code == "ResourceNotFound"
+    assert caught.value.error.code == "AccountNotFound"
+    assert caught.value.error.target == "BatchAccount"
     assert caught.value.status_code == 404
 
 
