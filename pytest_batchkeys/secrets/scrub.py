@@ -440,6 +440,23 @@ def collect_secrets(interactions: Iterable[dict[str, Any]]) -> tuple[tuple[str, 
     return tuple(found.items())
 
 
+#: ARM's `x-ms-operation-identifier: tenantId=<guid>,objectId=<guid>/<region>/<guid>` (2026).
+_OPERATION_IDENTIFIER = re.compile(r"(?i)\btenantId=([^,/\s]+),objectId=([^,/\s]+)")
+
+
+def operation_identifier_ids(interactions: Iterable[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(real id, placeholder) for the caller's tenant and object id named in response headers."""
+    found: dict[str, str] = {}
+    for interaction in interactions:
+        response = interaction.get("response")
+        headers = response.get("headers") if isinstance(response, dict) else None
+        value = _header_lookup(headers, "x-ms-operation-identifier")
+        for match in _OPERATION_IDENTIFIER.finditer(value or ""):
+            found.setdefault(match[1], placeholders.TENANT_ID)
+            found.setdefault(match[2], placeholders.OBJECT_ID)
+    return tuple((real, new) for real, new in found.items() if real != new)
+
+
 def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
     """The compiled replacer for these interactions under these rules."""
     secrets = dict(collect_secrets(interactions))
@@ -447,6 +464,8 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
         if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
             secrets.setdefault(value, placeholders.REDACTED)
     identifiers = tuple((real, new) for real, new in rules.replacements if real and real != new)
+    named = {real for real, _ in identifiers}
+    identifiers += tuple(p for p in operation_identifier_ids(interactions) if p[0] not in named)
     matcher, pairs = _compile_pairs(identifiers, tuple(sorted(secrets.items())))
     return _Context(matcher, pairs, token_url=_token_url(rules.token_url_pattern))
 
