@@ -338,6 +338,23 @@ def _scrub_message_body(message: dict[str, Any], ctx: _Context) -> None:
         _set_header(headers, "content-length", str(_body_length(new)))
 
 
+def _drop_stale_encoding(message: dict[str, Any]) -> None:
+    """A text body stored already decoded loses its Content-Encoding and gets its own length.
+
+    vcrpy with urllib3 2 stores `response.data` (decoded) but keeps `Content-Encoding: gzip`.
+    """
+    headers = message.get("headers")
+    body = message.get("body")
+    raw = body.get("string") if isinstance(body, dict) else body
+    if not isinstance(headers, dict) or not isinstance(raw, str):
+        return
+    if _header_lookup(headers, "content-encoding") is None:
+        return
+    _set_header(headers, "content-encoding", None)
+    if _header_lookup(headers, "content-length") is not None:
+        _set_header(headers, "content-length", str(_body_length(raw)))
+
+
 def _redacted_credential(value: str) -> str:
     """An Authorization value with its credential replaced (the scheme word is kept)."""
     scheme, _, credential = value.partition(" ")
@@ -390,6 +407,7 @@ def _scrub_interaction(interaction: dict[str, Any], ctx: _Context) -> None:
     if isinstance(response, dict):
         _scrub_headers(response, ctx)
         _scrub_message_body(response, ctx)
+        _drop_stale_encoding(response)
 
 
 def _body_texts(message: Any) -> Iterator[str]:
