@@ -236,21 +236,7 @@ def interaction_from_response(response: requests.Response) -> dict[str, Any]:
         },
         "response": {
             "status": {"code": response.status_code, "message": response.reason or ""},
-            "headers": _decoded_body_headers(response),
+            "headers": {name: [value] for name, value in response.headers.items()},
             "body": {"string": response.content.decode("utf-8", "replace")},
         },
     }
-
-
-def _decoded_body_headers(response: requests.Response) -> dict[str, list[str]]:
-    """Response headers for a stored decoded body: no Content-Encoding, its decoded length."""
-    headers: dict[str, list[str]] = {}
-    encoded = bool(response.headers.get("Content-Encoding"))
-    for name, value in response.headers.items():
-        lowered = name.lower()
-        if encoded and lowered == "content-encoding":
-            continue
-        if encoded and lowered == "content-length":
-            value = str(len(response.content))
-        headers[name] = [value]
-    return headers
