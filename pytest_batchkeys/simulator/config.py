@@ -293,7 +293,7 @@ def _form_problems(name: str, choice: ErrorChoice) -> list[tuple[str, str]]:
     forms = MESSAGE_FORMS.get(name, ())
     if choice.form in forms:
         return []
-    known = f"one of {', '.join(forms)}" if forms else "not settable for this situation"
+    known = f"not one of {', '.join(forms)}" if forms else "not settable for this situation"
     return [(f"errors.{name}.form", f"{choice.form!r} is {known}")]
 
 
