@@ -37,7 +37,9 @@ def test_record_verify_replay_under_each_header_profile(
         for name, value in LIVE_ENV.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("BATCHKEYS_ENDPOINT", sim.url)
-        recorded = pytester.runpytest("--batch-contract", "--batch-record", "--batch-max-examples=8")
+        recorded = pytester.runpytest(
+            "--batch-contract", "--batch-record", "--batch-max-examples=8"
+        )
         recorded.assert_outcomes(passed=SUITE_TESTS)
         served = [r.status for r in sim.request_log if r.route == "arm"]
     assert 200 in served
