@@ -6,9 +6,14 @@ source: azure-listkeys-facts.md §8, 2026 recording:
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+from pytest_batchkeys.cli.scrub import scrub_cassette_file
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.scrub import (
     ScrubRules,
@@ -72,3 +77,44 @@ def test_a_response_without_the_header_names_no_ids() -> None:
     interaction = exchange(200, {}, "")
     interaction["response"]["headers"] = {}
     assert operation_identifier_ids([interaction]) == ()
+
+
+def test_a_2026_test_proxy_recording_scrubs_then_verifies_clean(tmp_path: Path) -> None:
+    """The 2026 header set (facts §8) in Azure's test-proxy JSON: scrub, then verify is clean."""
+    key = base64.b64encode(bytes(range(64))).decode()
+    other = base64.b64encode(bytes(range(64, 128))).decode()
+    entry = {
+        "RequestUri": "https://management.azure.com/subscriptions/"
+        f"{placeholders.SUBSCRIPTION_ID}/resourceGroups/rg1/providers/Microsoft.Batch"
+        "/batchAccounts/acct1/listKeys?api-version=2025-06-01",
+        "RequestMethod": "POST",
+        "RequestHeaders": {"Authorization": "Sanitized", "Content-Length": "0"},
+        "RequestBody": None,
+        "StatusCode": 200,
+        "ResponseHeaders": {
+            "Cache-Control": "no-cache",
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Cache": "CONFIG_NOCACHE",
+            "x-ms-operation-identifier": f"tenantId={TENANT},objectId={OBJECT}/eastus2/{OPERATION}",
+            "x-ms-ratelimit-remaining-subscription-global-writes": "11999",
+            "x-ms-ratelimit-remaining-subscription-writes": "799",
+            "x-ms-request-id": "6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+            "x-ms-correlation-request-id": "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9",
+        },
+        "ResponseBody": {"accountName": "acct1", "primary": key, "secondary": other},
+    }
+    path = tmp_path / "recording.json"
+    path.write_text(json.dumps({"Entries": [entry], "Variables": {}}, indent=2), encoding="utf-8")
+    assert scrub_cassette_file(path).changed
+    text = path.read_text(encoding="utf-8")
+    for real in (TENANT, OBJECT, key, other):
+        assert real not in text
+    assert f"tenantId={placeholders.TENANT_ID},objectId={placeholders.OBJECT_ID}" in text
+    verify = subprocess.run(
+        [sys.executable, "-m", "pytest_batchkeys.cli", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout
+    assert "0 finding(s)" in verify.stdout
