@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-record the bundled contract cassettes against the kit's local simulator (never Azure).
 # The simulator serves the documented default account, whose identifiers equal the replay
-# placeholders; its random keys and tokens are scrubbed like real ones.
+# placeholders; its random keys and tokens are scrubbed like real ones. --batch-rotation records
+# the opt-in key-rotation tests too: harmless here, the simulator's keys are throwaway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -18,5 +19,5 @@ env AZURE_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000000 \
     AZURE_CLIENT_ID=batchkeys-recorder \
     AZURE_CLIENT_SECRET=simulator-accepts-any-secret \
     BATCHKEYS_ENDPOINT="$url" \
-    python -m pytest --batch-contract --batch-record=all -p no:cacheprovider \
+    python -m pytest --batch-contract --batch-rotation --batch-record=all -p no:cacheprovider \
     --batch-max-examples="${BATCHKEYS_MAX_EXAMPLES:-60}" --batch-max-rate=1000 "$@"

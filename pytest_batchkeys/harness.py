@@ -101,9 +101,8 @@ class Harness:
 
         def check(response: Any, *, negative: bool = False, **kwargs: Any) -> Any:
             __tracebackhide__ = True
-            report = run_checks(
-                response, operation=operation, negative=negative, redact=redact, **kwargs
-            )
+            kwargs.setdefault("operation", operation)  # another operation (regenerateKeys) wins
+            report = run_checks(response, negative=negative, redact=redact, **kwargs)
             self.counters["checks_run"] += len(report.ran)
             self.counters["checks_failed"] += len(report.failures)
             if not report.ok:

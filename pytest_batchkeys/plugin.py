@@ -99,13 +99,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _collect_contract_suite(config: pytest.Config) -> None:
     """Add the shipped suite to the run; alone when no test paths were given explicitly."""
-    from pytest_batchkeys.contract import SUITE_FILE
+    from pytest_batchkeys.contract import ROTATION_FILE, SUITE_FILE
 
-    suite = str(SUITE_FILE)
+    suites = [str(SUITE_FILE)]
+    if config.stash[SETTINGS].rotation:
+        suites.append(str(ROTATION_FILE))
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args[:] = [suite]
-    elif suite not in config.args:
-        config.args.append(suite)
+        config.args[:] = suites
+    else:
+        config.args.extend(suite for suite in suites if suite not in config.args)
 
 
 def _harness(config: pytest.Config) -> Harness:

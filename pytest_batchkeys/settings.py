@@ -40,6 +40,7 @@ class Settings:
     resource_group: str | None = None
     account_name: str | None = None
     contract: bool = False
+    rotation: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_retries: int = 3
@@ -174,6 +175,14 @@ OPTIONS: Final[tuple[Option, ...]] = (
         ini="batchkeys_contract",
         env="BATCHKEYS_CONTRACT",
         help="collect and run the shipped listKeys contract suite",
+    ),
+    Option(
+        field="rotation",
+        flag="--batch-rotation",
+        ini="batchkeys_rotation",
+        env="BATCHKEYS_ROTATION",
+        help="with --batch-contract, also run the key-rotation tests; live and record they "
+        "REGENERATE the target account's keys",
     ),
     Option(
         field="connect_timeout",

@@ -57,6 +57,7 @@ def test_precedence_holds_for_every_option():
         "resource_group": ("a", "b", "c"),
         "account_name": ("a", "b", "c"),
         "contract": (True, "false", "true"),
+        "rotation": (True, "false", "true"),
         "connect_timeout": ("1", "2", "3"),
         "read_timeout": ("1", "2", "3"),
         "max_retries": ("1", "2", "3"),

@@ -11,30 +11,13 @@ from typing import Any
 
 import pytest
 
+from pytest_batchkeys.contract.expect import expect_status as _status
 from pytest_batchkeys.live.client import OMIT, BatchKeysClient
 
 Check = Callable[..., Any]
 UNKNOWN_ACCOUNT = "batchkeysnosuchacct"
 UNKNOWN_GROUP = "batchkeys-no-such-rg"
 UNSUPPORTED_API_VERSION = "2000-01-01"
-
-
-def _status(response: Any, expected: int | range, what: str) -> None:
-    __tracebackhide__ = True
-    ok = (
-        response.status_code in expected
-        if isinstance(expected, range)
-        else (response.status_code == expected)
-    )
-    if not ok:
-        wanted = (
-            f"{expected.start}-{expected.stop - 1}" if isinstance(expected, range) else expected
-        )
-        pytest.fail(
-            f"{what}: expected HTTP {wanted}, got {response.status_code} "
-            f"({response.headers.get('Content-Type', 'no content type')})",
-            pytrace=False,
-        )
 
 
 @pytest.mark.batchkeys

@@ -1,11 +1,13 @@
-"""The HTTP side of a test: a requests session with timeouts and bounded retries, and list_keys."""
+"""The HTTP side of a test: a requests session with timeouts and bounded retries, list_keys and
+regenerate_key."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 from urllib.parse import quote
 
 import requests
@@ -43,13 +45,29 @@ class Target:
     account_name: str
     api_version: str
 
-    def path(self) -> str:
-        """The listKeys path of this target, each segment percent-encoded."""
-        return LIST_KEYS_PATH.format(
+    def path(self, action: str = "listKeys") -> str:
+        """The listKeys (or another account action's) path, each segment percent-encoded."""
+        path = LIST_KEYS_PATH.format(
             subscription_id=quote(self.subscription_id, safe=""),
             resource_group=quote(self.resource_group, safe=""),
             account_name=quote(self.account_name, safe=""),
         )
+        return path.removesuffix("/listKeys") + "/" + action
+
+
+class RequestOverrides(TypedDict, total=False):
+    """Keyword overrides of one request: None keeps the target's value, OMIT leaves it out."""
+
+    subscription_id: str | None
+    resource_group: str | None
+    account_name: str | None
+    api_version: str | _Omit | None
+    token: str | _Omit | None
+    headers: Mapping[str, str | None] | None
+    params: Mapping[str, str] | None
+    method: str
+    path: str | None
+    timeout: float | tuple[float, float] | None
 
 
 class BoundedRetry(Retry):
@@ -193,13 +211,35 @@ class BatchKeysClient:
         self.base_url = base_url.rstrip("/")
         self.target = target
 
-    def url(self, **overrides: Any) -> str:
-        """The listKeys URL of the target with path overrides applied (no query)."""
+    def url(self, action: str = "listKeys", **overrides: Any) -> str:
+        """The listKeys (or `action`) URL of the target with path overrides applied (no query)."""
         parts = {k: v for k, v in overrides.items() if k in _PATH_FIELDS}
-        return self.base_url + replace(self.target, **parts).path()
+        return self.base_url + replace(self.target, **parts).path(action)
 
-    def list_keys(
+    def list_keys(self, **overrides: Unpack[RequestOverrides]) -> requests.Response:
+        """POST listKeys; None keeps the target's value, OMIT leaves the part out entirely."""
+        return self._send("listKeys", None, **overrides)
+
+    def regenerate_key(
         self,
+        key_name: str = "Primary",
+        *,
+        body: object = None,
+        **overrides: Unpack[RequestOverrides],
+    ) -> requests.Response:
+        """POST regenerateKeys with `{"keyName": key_name}`: this rotates the account's key.
+
+        The same overrides as `list_keys`; `body` replaces the JSON body (a str or bytes is sent
+        as it is, OMIT sends none). Live, the session's bounded retries apply as for list_keys,
+        so a retried 5xx may rotate the key twice; the new pair is in the answer either way.
+        """
+        payload: object = {"keyName": key_name} if body is None else body
+        return self._send("regenerateKeys", payload, **overrides)
+
+    def _send(
+        self,
+        action: str,
+        payload: object,
         *,
         subscription_id: str | None = None,
         resource_group: str | None = None,
@@ -212,7 +252,7 @@ class BatchKeysClient:
         path: str | None = None,
         timeout: float | tuple[float, float] | None = None,
     ) -> requests.Response:
-        """POST listKeys; None keeps the target's value, OMIT leaves the part out entirely."""
+        """One POST to an account action; `payload` None or OMIT sends an empty body."""
         overrides = {
             "subscription_id": subscription_id,
             "resource_group": resource_group,
@@ -221,17 +261,20 @@ class BatchKeysClient:
         url = (
             self.base_url + path
             if path is not None
-            else self.url(**{k: v for k, v in overrides.items() if v is not None})
+            else self.url(action, **{k: v for k, v in overrides.items() if v is not None})
         )
         query: dict[str, str] = {}
         version = self.target.api_version if api_version is None else api_version
         if not isinstance(version, _Omit):
             query["api-version"] = version
         query.update(params or {})
+        data = _encode_body(payload)
         request_headers: dict[str, str | None] = {
             "x-ms-client-request-id": str(uuid.uuid4()),
-            "Content-Length": "0",
+            "Content-Length": str(len(data)),
         }
+        if data:
+            request_headers["Content-Type"] = "application/json"
         request_headers.update(headers or {})
         auth: Any = None
         if isinstance(token, _Omit):
@@ -242,6 +285,7 @@ class BatchKeysClient:
             method,
             url,
             params=query,
+            data=data or None,
             headers=request_headers,
             auth=auth,
             timeout=timeout,
@@ -254,6 +298,17 @@ class BatchKeysClient:
             response.close()
             raise body_cut_off(response, exc) from None
         return response
+
+
+def _encode_body(payload: object) -> bytes:
+    """The request body: nothing for None or OMIT, str/bytes as given, anything else as JSON."""
+    if payload is None or isinstance(payload, _Omit):
+        return b""
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
 def body_cut_off(response: requests.Response, error: Exception) -> AssertionError:

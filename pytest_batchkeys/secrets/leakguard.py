@@ -19,6 +19,7 @@ from urllib.parse import quote, quote_plus
 
 from pytest_batchkeys.errors import SecretLeakError
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.fakes import is_fake_key
 
 #: Shorter values are not registered: they would match ordinary text everywhere.
 MIN_SECRET_LENGTH = 8
@@ -141,7 +142,7 @@ def field_hint(text: str, start: int) -> str:
 
 def is_protected(value: str) -> bool:
     """True if `value` is a placeholder or part of one (registering it would flag placeholders)."""
-    return any(value in text for text in PROTECTED_TEXTS)
+    return is_fake_key(value) or any(value in text for text in PROTECTED_TEXTS)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

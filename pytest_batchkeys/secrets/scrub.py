@@ -1,8 +1,9 @@
 """The recording scrubber: pure functions over vcrpy-serialized interaction dicts.
 
 Guarantees: the input is never modified; token-endpoint exchanges are dropped; credentials in
-headers, JSON bodies, form bodies and query strings become placeholders; `primary`/`secondary`
-become the documented fake keys; every real identifier and every secret is replaced wherever it
+headers, JSON bodies, form bodies and query strings become placeholders; each distinct
+`primary`/`secondary` value becomes the next numbered fake key (secrets/fakes.py), so a rotation
+stays visible; every real identifier and every secret is replaced wherever it
 appears (raw, JSON-escaped, url-encoded, base64), all in one pass so no substitution undoes
 another; compressed bodies are stored decoded. Scrubbing twice gives the same result as once.
 """
@@ -14,12 +15,13 @@ import functools
 import json
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets.fakes import assign_fakes, is_fake_key
 from pytest_batchkeys.secrets.leakguard import (
     MIN_SECRET_LENGTH,
     PROTECTED_TEXTS,
@@ -60,6 +62,8 @@ JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_
 _ESCAPE = re.compile(r"\\+u([0-9A-Fa-f]{4})|\\+/|%([0-9A-Fa-f]{2})")
 _MAX_DECOMPRESSED = 64 * 1024 * 1024
 _PLACEHOLDER_CREDENTIALS = frozenset({placeholders.REDACTED, "Sanitized", "sanitized", ""})
+#: JSON fields holding account keys: each distinct value gets its own numbered fake.
+KEY_FIELDS = frozenset({"primary", "secondary"})
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def unescape(text: str) -> str:
 
 def is_placeholder_key(matched: str) -> bool:
     """True if a key-shaped match is one of the known placeholder keys."""
-    return unescape(matched) in placeholders.KNOWN_KEY_PLACEHOLDERS
+    plain = unescape(matched)
+    return plain in placeholders.KNOWN_KEY_PLACEHOLDERS or is_fake_key(plain)
 
 
 def _encode_like(matched: str, original: str, replacement: str) -> str:
@@ -142,6 +147,7 @@ class _Context:
 
     matcher: MultiMatcher
     pairs: tuple[_Pair, ...]
+    key_fakes: Mapping[str, str] = field(default_factory=dict)
     replaced: int = 0
     dropped: int = 0
     token_url: re.Pattern[str] = field(
@@ -174,14 +180,19 @@ def _redact_param(match: re.Match[str]) -> str:
     return f"{match[1]}{match[2]}={placeholders.REDACTED}"
 
 
-def json_replacement(key: str, value: str) -> str | None:
+def json_replacement(
+    key: str, value: str, key_fakes: Mapping[str, str] | None = None
+) -> str | None:
     """The placeholder a JSON string field gets (fake keys for primary/secondary), or None.
 
-    Values that already are placeholders (ours or other recorders') are kept as they are.
+    A key gets its numbered fake from `key_fakes` (see `key_fakes_for`); without one, fake 1
+    or 2 by field. Values that already are placeholders (ours or other recorders') are kept.
     """
     lowered = key.lower()
-    if value in placeholders.KNOWN_KEY_PLACEHOLDERS:
+    if value in placeholders.KNOWN_KEY_PLACEHOLDERS or is_fake_key(value):
         return None
+    if lowered in KEY_FIELDS and key_fakes is not None and value in key_fakes:
+        return key_fakes[value]
     if lowered == "primary":
         return placeholders.FAKE_PRIMARY_KEY
     if lowered == "secondary":
@@ -206,17 +217,48 @@ def json_secrets(node: Any) -> Iterator[tuple[str, str, str]]:
             yield from json_secrets(item)
 
 
-def _scrub_json(node: Any) -> Any:
+def _scrub_json(node: Any, key_fakes: Mapping[str, str]) -> Any:
     """A copy of parsed JSON with credential fields replaced by placeholders."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, item in node.items():
-            new = json_replacement(str(key), item) if isinstance(item, str) else None
-            out[key] = new if new is not None else _scrub_json(item)
+            new = json_replacement(str(key), item, key_fakes) if isinstance(item, str) else None
+            out[key] = new if new is not None else _scrub_json(item, key_fakes)
         return out
     if isinstance(node, list):
-        return [_scrub_json(item) for item in node]
+        return [_scrub_json(item, key_fakes) for item in node]
     return node
+
+
+def _key_field_values(node: Any) -> Iterator[str]:
+    """String values of `primary`/`secondary` fields at any depth, in document order."""
+    if isinstance(node, dict):
+        for key, item in node.items():
+            if isinstance(item, str) and str(key).lower() in KEY_FIELDS:
+                yield item
+            elif not isinstance(item, str):
+                yield from _key_field_values(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _key_field_values(item)
+
+
+def key_fakes_for(interactions: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Each distinct key value -> its numbered fake, in order of first appearance.
+
+    Keys are the values of `primary`/`secondary` JSON fields, requests before responses,
+    interaction by interaction; placeholders keep their value and fakes already present keep
+    their number.
+    """
+    values: list[str] = []
+    for interaction in interactions:
+        for part in ("request", "response"):
+            for text in _body_texts(interaction.get(part)):
+                parsed = parse_json_body(text)
+                if parsed is not None:
+                    values.extend(_key_field_values(parsed))
+    keep = placeholders.KNOWN_KEY_PLACEHOLDERS | _PLACEHOLDER_CREDENTIALS
+    return assign_fakes(values, keep)
 
 
 def parse_json_body(text: str) -> Any:
@@ -287,7 +329,7 @@ def _scrub_text_body(text: str, ctx: _Context) -> str:
     new = text
     parsed = parse_json_body(text)
     if parsed is not None:
-        scrubbed = _scrub_json(parsed)
+        scrubbed = _scrub_json(parsed, ctx.key_fakes)
         if scrubbed != parsed:
             ctx.replaced += 1
             new = _dump_like(scrubbed, text)
@@ -477,7 +519,13 @@ def operation_identifier_ids(interactions: Iterable[dict[str, Any]]) -> tuple[tu
 
 def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
     """The compiled replacer for these interactions under these rules."""
+    token_url = _token_url(rules.token_url_pattern)
+    kept = [i for i in interactions if not _is_token_url(i, token_url)]
+    key_fakes = key_fakes_for(kept)
     secrets = dict(collect_secrets(interactions))
+    for value, fake in key_fakes.items():
+        if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
+            secrets[value] = fake
     for value in rules.secrets:
         if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
             secrets.setdefault(value, placeholders.REDACTED)
@@ -485,14 +533,19 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
     named = {real for real, _ in identifiers}
     identifiers += tuple(p for p in operation_identifier_ids(interactions) if p[0] not in named)
     matcher, pairs = _compile_pairs(identifiers, tuple(sorted(secrets.items())))
-    return _Context(matcher, pairs, token_url=_token_url(rules.token_url_pattern))
+    return _Context(matcher, pairs, key_fakes, token_url=token_url)
+
+
+def _is_token_url(interaction: dict[str, Any], token_url: re.Pattern[str]) -> bool:
+    """True if the interaction's request went to a token endpoint."""
+    request = interaction.get("request")
+    uri = request.get("uri") if isinstance(request, dict) else None
+    return isinstance(uri, str) and token_url.search(uri) is not None
 
 
 def _is_token_exchange(interaction: dict[str, Any], ctx: _Context) -> bool:
     """True if the interaction's request went to a token endpoint."""
-    request = interaction.get("request")
-    uri = request.get("uri") if isinstance(request, dict) else None
-    return isinstance(uri, str) and ctx.token_url.search(uri) is not None
+    return _is_token_url(interaction, ctx.token_url)
 
 
 def scrub_counted(

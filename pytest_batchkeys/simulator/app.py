@@ -23,6 +23,7 @@ from pytest_batchkeys.simulator.profiles import (
     encode_body,
     entra_headers,
 )
+from pytest_batchkeys.simulator.rotation import KeyRotations, regenerate_keys
 from pytest_batchkeys.simulator.throttle import Buckets
 from pytest_batchkeys.simulator.tokens import TokenStore
 from pytest_batchkeys.simulator.wire import (
@@ -38,6 +39,11 @@ StartResponse = Callable[..., Any]
 LISTKEYS_RE = re.compile(
     r"^/subscriptions/([^/]*)/resourcegroups/([^/]*)/providers/microsoft\.batch"
     r"/batchaccounts/([^/]*)/listkeys/?$",
+    re.IGNORECASE,
+)
+REGENERATE_RE = re.compile(
+    r"^/subscriptions/([^/]*)/resourcegroups/([^/]*)/providers/microsoft\.batch"
+    r"/batchaccounts/([^/]*)/regeneratekeys/?$",
     re.IGNORECASE,
 )
 TOKEN_RE = re.compile(r"^/([^/]+)/oauth2/v2\.0/token/?$", re.IGNORECASE)
@@ -69,6 +75,8 @@ class SimulatorStats:
     listkeys_requests: int = 0
     listkeys_succeeded: int = 0
     token_requests: int = 0
+    regenerate_requests: int = 0
+    regenerate_succeeded: int = 0
     tokens_issued: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     faults_fired: dict[str, int] = field(default_factory=dict)
@@ -98,6 +106,8 @@ class _Counters:
                 listkeys_requests=self.values["listkeys"],
                 listkeys_succeeded=self.values["listkeys_ok"],
                 token_requests=self.values["token"],
+                regenerate_requests=self.values["regenerate"],
+                regenerate_succeeded=self.values["regenerate_ok"],
                 tokens_issued=dict(self.tokens),
                 statuses=dict(self.statuses),
                 faults_fired=dict(self.faults),
@@ -110,6 +120,7 @@ class _Routed:
     route: str
     account: str | None
     match: re.Match[str] | None
+    operation: str = ""
 
 
 class SimulatorApp:
@@ -120,6 +131,7 @@ class SimulatorApp:
         self.tokens = TokenStore()
         self.buckets = Buckets(config.throttle)
         self.faults = FaultBook(config.faults, config.seed)
+        self.rotations = KeyRotations()
         self.base_url = "http://127.0.0.1"
         self._counters = _Counters()
 
@@ -220,7 +232,10 @@ class SimulatorApp:
             counters.values["requests"] += 1
             counters.statuses[reply.status] += 1
             counters.faults.update(decision.fired)
-            if routed.route == "arm":
+            if routed.operation == "regenerateKeys":
+                counters.values["regenerate"] += 1
+                counters.values["regenerate_ok"] += reply.status == 200
+            elif routed.route == "arm":
                 counters.values["listkeys"] += 1
                 counters.values["listkeys_ok"] += reply.status == 200
             elif routed.route == "token":
@@ -231,7 +246,10 @@ class SimulatorApp:
         path = environ.get("PATH_INFO", "")
         match = LISTKEYS_RE.match(path)
         if match is not None:
-            return _Routed("arm", _text(match.group(3)), match)
+            return _Routed("arm", _text(match.group(3)), match, "listKeys")
+        match = REGENERATE_RE.match(path)
+        if match is not None:
+            return _Routed("arm", _text(match.group(3)), match, "regenerateKeys")
         match = TOKEN_RE.match(path)
         if match is not None:
             return _Routed("token", None, match)
@@ -245,7 +263,8 @@ class SimulatorApp:
             path = _text(environ.get("PATH_INFO", ""))[:200]
             message = (
                 f"The requested path '{path}' is not served: this simulator serves POST "
-                ".../providers/Microsoft.Batch/batchAccounts/{accountName}/listKeys and "
+                ".../providers/Microsoft.Batch/batchAccounts/{accountName}/listKeys, "
+                "POST .../batchAccounts/{accountName}/regenerateKeys and "
                 "POST /{tenant}/oauth2/v2.0/token."
             )
             return arm_error(config.error("route_not_found"), message), FaultDecision()
@@ -299,6 +318,8 @@ class SimulatorApp:
             request_id=ids.request_id,
         )
         ctx = ArmContext(self.config, self.tokens, self.buckets, self.base_url)
+        if routed.operation == "regenerateKeys":
+            return regenerate_keys(ctx, arm_request, self.rotations)
         return list_keys(ctx, arm_request)
 
     def _fault_reply(

@@ -1,8 +1,13 @@
-"""ARM's answer to listKeys, checked in the simulator's documented (assumed) order."""
+"""ARM's answer to listKeys, checked in the simulator's documented (assumed) order.
+
+`admit` runs every check up to a usable account for one action; `list_keys` answers with its
+keys, and `simulator.rotation` regenerates one of them behind the same checks.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fnmatch
 import json
 import random
@@ -35,7 +40,8 @@ from pytest_batchkeys.simulator.wire import (
     rp_error,
 )
 
-_KEY_LOCK = threading.Lock()
+#: Guards every read-modify-write of an account's keys (generation and rotation).
+KEY_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,23 @@ class ArmRequest:
     request_id: str = ""
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed every check: where its account is, writes spent, the caller."""
+
+    subscription: Subscription
+    group: ResourceGroup
+    account: Account
+    writes_used: int
+    caller: Caller | None = None
+
+    def answer(self, reply: Reply) -> Reply:
+        """`reply` as the answer to this admitted write: its counters and caller attached."""
+        reply.writes_used = self.writes_used
+        reply.caller = self.caller
+        return reply
+
+
 @dataclass
 class ArmContext:
     """What listKeys consults: configuration, issued tokens, throttle buckets, base URL."""
@@ -66,7 +89,7 @@ def ensure_keys(
     account: Account, subscription: str, group: str, seed: int | None
 ) -> tuple[str, str]:
     """The account's keys, generating missing ones once: base64 of 64 bytes, distinct."""
-    with _KEY_LOCK:
+    with KEY_LOCK:
         if account.primary is None or account.secondary is None:
             where = f"{seed}:{subscription}/{group}/{account.name}".lower()
             rng = random.Random(where) if seed is not None else None
@@ -215,8 +238,8 @@ def _principal(config: SimulatorConfig, principal_id: str) -> Principal:
     return Principal(principal_id, list(config.default_actions))
 
 
-def _permitted(principal: Principal, scope: str) -> bool:
-    action = LISTKEYS_ACTION.lower()
+def _permitted(principal: Principal, scope: str, action: str) -> bool:
+    action = action.lower()
     if not any(fnmatch.fnmatchcase(action, pattern.lower()) for pattern in principal.actions):
         return False
     lowered = scope.lower()
@@ -241,16 +264,35 @@ def _find_account(group: ResourceGroup, name: str) -> Account | None:
 
 def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
     """Run the checks in order; the first failing one answers, else 200 with the keys."""
+    admitted = admit(ctx, req, LISTKEYS_ACTION)
+    if isinstance(admitted, Reply):
+        return admitted
+    sub, group, account = admitted.subscription, admitted.group, admitted.account
+    primary, secondary = ensure_keys(account, sub.id, group.name, ctx.config.seed)
+    return admitted.answer(keys_reply(account.name, primary, secondary))
+
+
+def keys_reply(account_name: str, primary: str, secondary: str) -> Reply:
+    """The 200 answer with an account's keys (BatchAccountKeys, in the real field order)."""
+    body = {"accountName": account_name, "primary": primary, "secondary": secondary}
+    return json_reply(200, body)
+
+
+def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
+    """Every check before `action` may touch the keys; the first failing one answers."""
     config = ctx.config
     grant = _authenticate(ctx, req)
     if isinstance(grant, Reply):
         return grant
-    reply = _authorized(ctx, req, grant)
-    reply.caller = _caller(config, grant)
-    return reply
+    caller = _caller(config, grant)
+    result = _authorized(ctx, req, grant, action)
+    if isinstance(result, Reply):
+        result.caller = caller
+        return result
+    return dataclasses.replace(result, caller=caller)
 
 
-def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant) -> Reply:
+def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant, action: str) -> Admitted | Reply:
     """The checks after authentication, in order."""
     config = ctx.config
     early = (
@@ -278,12 +320,15 @@ def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant) -> Reply:
         )
     taken = ctx.buckets.take(sub.id.lower())
     if not taken.allowed:
-        reply = _throttled(config, req, taken.retry_after)
+        reply = _throttled(config, req, taken.retry_after, action)
         reply.exhausted = True
         return reply
-    reply = _resolve(ctx, req, sub, grant)
-    reply.writes_used = taken.used
-    return reply
+    found = _resolve(ctx, req, sub, grant, action)
+    if isinstance(found, Reply):
+        found.writes_used = taken.used
+        return found
+    group, account = found
+    return Admitted(sub, group, account, taken.used)
 
 
 def _caller(config: SimulatorConfig, grant: Grant) -> Caller:
@@ -292,14 +337,15 @@ def _caller(config: SimulatorConfig, grant: Grant) -> Caller:
     return Caller(tenant, _principal(config, grant.principal).oid())
 
 
-def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float) -> Reply:
+def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, action: str) -> Reply:
     """source: facts §8 "Throttling (ARM)": 429 SubscriptionRequestsThrottled, whole seconds."""
     headers = retry_after_headers(retry_after, with_ms=config.retry_after_ms)
     seconds = headers[0][1]
     form = config.message_form("throttled")
     if form == "storage":
+        verb = action.rsplit("/", 2)[-2].upper()  # LISTKEYS or REGENERATEKEYS
         operation = (
-            "POST/SUBSCRIPTIONS/RESOURCEGROUPS/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/LISTKEYS"
+            f"POST/SUBSCRIPTIONS/RESOURCEGROUPS/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/{verb}"
         )
         message = (
             f"Number of requests for subscription '{req.subscription}' and operation "
@@ -321,18 +367,20 @@ def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float) -> 
     return arm_error(config.error("throttled"), message, headers=headers)
 
 
-def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) -> Reply:
+def _resolve(
+    ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant, action: str
+) -> tuple[ResourceGroup, Account] | Reply:
     config = ctx.config
     scope = (
         f"/subscriptions/{req.subscription}/resourcegroups/{req.resource_group}"
         f"/providers/Microsoft.Batch/batchAccounts/{req.account}"
     )
     principal = _principal(config, grant.principal)
-    if not _permitted(principal, scope):
+    if not _permitted(principal, scope, action):
         return arm_error(
             config.error("authorization_failed"),
             f"The client '{grant.client_id}' with object id '{principal.oid()}' does not have "
-            f"authorization to perform action '{LISTKEYS_ACTION}' over scope '{scope}' or the "
+            f"authorization to perform action '{action}' over scope '{scope}' or the "
             "scope is invalid. If access was recently granted, please refresh your credentials.",
         )
     group = _find_group(sub, req.resource_group)
@@ -347,10 +395,7 @@ def _resolve(ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant) 
     refused = _keys_refused(config, req, account)
     if refused is not None:
         return refused
-    primary, secondary = ensure_keys(account, sub.id, group.name, config.seed)
-    return json_reply(
-        200, {"accountName": account.name, "primary": primary, "secondary": secondary}
-    )
+    return group, account
 
 
 def _account_not_found(config: SimulatorConfig, req: ArmRequest) -> Reply:

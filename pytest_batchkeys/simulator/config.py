@@ -41,6 +41,9 @@ HEADER_PROFILES: tuple[str, ...] = ("2024", "2019")
 AUTH_MODES: tuple[str, ...] = ("SharedKey", "AAD", "TaskAuthenticationToken")
 POOL_ALLOCATION_MODES: tuple[str, ...] = ("BatchService", "UserSubscription")
 LISTKEYS_ACTION = "Microsoft.Batch/batchAccounts/listKeys/action"
+REGENERATE_KEYS_ACTION = "Microsoft.Batch/batchAccounts/regenerateKeys/action"
+#: The keyName values regenerateKeys accepts: the spec's AccountKeyType enum, exact case.
+KEY_NAMES: tuple[str, ...] = ("Primary", "Secondary")
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 ACCOUNT_NAME_RE = re.compile(r"^[a-zA-Z0-9]{3,24}$")
@@ -118,6 +121,9 @@ DEFAULT_ERRORS: dict[str, ErrorChoice] = {
     "account_not_found": ErrorChoice(404, "AccountNotFound"),
     "user_subscription_mode": ErrorChoice(409, "OperationNotAllowed"),
     "shared_key_disabled": ErrorChoice(409, "OperationNotAllowed"),
+    "regenerate_invalid_body": ErrorChoice(400, "InvalidRequestBody"),
+    "regenerate_missing_key_name": ErrorChoice(400, "MissingRequiredProperty"),
+    "regenerate_invalid_key_name": ErrorChoice(400, "InvalidPropertyValue"),
     "internal_error": ErrorChoice(500, "InternalServerError"),
     "token_invalid_client": ErrorChoice(400, "invalid_client"),
 }

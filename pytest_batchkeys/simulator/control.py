@@ -112,6 +112,24 @@ class Simulator:
         )
         return url if api_version is None else f"{url}?api-version={api_version}"
 
+    def regenerate_url(
+        self,
+        account: str = placeholders.ACCOUNT_NAME,
+        *,
+        resource_group: str = placeholders.RESOURCE_GROUP,
+        subscription_id: str = placeholders.SUBSCRIPTION_ID,
+        api_version: str | None = DEFAULT_API_VERSION,
+    ) -> str:
+        """The regenerateKeys URL of an account (api_version None: no query string)."""
+        url = self.listkeys_url(
+            account,
+            resource_group=resource_group,
+            subscription_id=subscription_id,
+            api_version=api_version,
+        )
+        base, _, query = url.partition("?")
+        return base.removesuffix("/listKeys") + "/regenerateKeys" + ("?" + query if query else "")
+
     @property
     def scope(self) -> str:
         """A scope the token endpoint accepts: the simulator's own base URL + /.default."""

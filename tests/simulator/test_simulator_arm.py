@@ -348,7 +348,7 @@ def test_other_methods_get_405_with_allow(sim: Simulator, method: str) -> None:
         "/",
         "/subscriptions",
         "/subscriptions/x/resourceGroups/y/providers/Microsoft.Batch/batchAccounts/z",
-        "/subscriptions/x/resourceGroups/y/providers/Microsoft.Batch/batchAccounts/z/regenerateKeys",
+        "/subscriptions/x/resourceGroups/y/providers/Microsoft.Batch/batchAccounts/z/syncAutoStorageKeys",
         "/%00%ff/..%2f..%2fetc/passwd",
         "/" + "a/" * 500,
     ],
