@@ -47,7 +47,7 @@ def test_keys(batchkeys_client, batchkeys_target):
 def test_unknown_account(batchkeys_client):
     response = batchkeys_client.list_keys(account_name="nosuchacct")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "ResourceNotFound"
+    assert response.json()["error"]["code"] == "AccountNotFound"
 
 @pytest.mark.batchkeys
 def test_azure_sdk(batchkeys_credential, batchkeys_settings, batchkeys_target):

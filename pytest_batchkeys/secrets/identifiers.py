@@ -35,6 +35,7 @@ PLACEHOLDER_GUIDS: Final = frozenset(
         placeholders.TENANT_ID,
         placeholders.CLIENT_ID,
         placeholders.OTHER_ID,
+        placeholders.OBJECT_ID,
     }
 )
 #: The userinfo (`user:password@`) of any URL in a text.

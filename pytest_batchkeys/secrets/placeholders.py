@@ -17,6 +17,8 @@ def _fake_key(label: str) -> str:
 SUBSCRIPTION_ID: Final = "00000000-0000-0000-0000-000000000000"
 TENANT_ID: Final = "00000000-0000-0000-0000-000000000000"
 CLIENT_ID: Final = "00000000-0000-0000-0000-00000000c1d0"
+#: The caller's object id in x-ms-operation-identifier (and wherever else it appears).
+OBJECT_ID: Final = "00000000-0000-0000-0000-0000000000b1"
 RESOURCE_GROUP: Final = "batchkeys-rg"
 ACCOUNT_NAME: Final = "batchkeysacct"
 #: Fakes 1 and 2 of the numbered series (secrets/fakes.py): what a listKeys answer scrubs to.

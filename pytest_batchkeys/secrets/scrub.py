@@ -333,7 +333,11 @@ def _scrub_text_body(text: str, ctx: _Context) -> str:
     Fields first: `primary` and `secondary` get their fixed fakes by name even where the value
     was not collected as a secret, so the shape fallback never turns a key into REDACTED.
     """
-    new = text
+    # known identifiers first, so an object id named elsewhere keeps its own placeholder
+    new = replace_identifiers(text, ctx.identifiers)
+    if new != text:
+        ctx.replaced += 1
+        text = new
     parsed = parse_json_body(text)
     if parsed is not None:
         scrubbed = replace_error_guids(_scrub_json(parsed, ctx.key_fakes))
@@ -385,6 +389,23 @@ def _scrub_message_body(message: dict[str, Any], ctx: _Context) -> None:
         message["body"] = new
     if _header_lookup(headers, "content-length") is not None:
         _set_header(headers, "content-length", str(_body_length(new)))
+
+
+def _drop_stale_encoding(message: dict[str, Any]) -> None:
+    """A text body stored already decoded loses its Content-Encoding and gets its own length.
+
+    vcrpy with urllib3 2 stores `response.data` (decoded) but keeps `Content-Encoding: gzip`.
+    """
+    headers = message.get("headers")
+    body = message.get("body")
+    raw = body.get("string") if isinstance(body, dict) else body
+    if not isinstance(headers, dict) or not isinstance(raw, str):
+        return
+    if _header_lookup(headers, "content-encoding") is None:
+        return
+    _set_header(headers, "content-encoding", None)
+    if _header_lookup(headers, "content-length") is not None:
+        _set_header(headers, "content-length", str(_body_length(raw)))
 
 
 def _redacted_credential(value: str) -> str:
@@ -439,6 +460,7 @@ def _scrub_interaction(interaction: dict[str, Any], ctx: _Context) -> None:
     if isinstance(response, dict):
         _scrub_headers(response, ctx)
         _scrub_message_body(response, ctx)
+        _drop_stale_encoding(response)
 
 
 def _body_texts(message: Any) -> Iterator[str]:
@@ -489,6 +511,23 @@ def collect_secrets(interactions: Iterable[dict[str, Any]]) -> tuple[tuple[str, 
     return tuple(found.items())
 
 
+#: ARM's `x-ms-operation-identifier: tenantId=<guid>,objectId=<guid>/<region>/<guid>` (2026).
+_OPERATION_IDENTIFIER = re.compile(r"(?i)\btenantId=([^,/\s]+),objectId=([^,/\s]+)")
+
+
+def operation_identifier_ids(interactions: Iterable[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(real id, placeholder) for the caller's tenant and object id named in response headers."""
+    found: dict[str, str] = {}
+    for interaction in interactions:
+        response = interaction.get("response")
+        headers = response.get("headers") if isinstance(response, dict) else None
+        value = _header_lookup(headers, "x-ms-operation-identifier")
+        for match in _OPERATION_IDENTIFIER.finditer(value or ""):
+            found.setdefault(match[1], placeholders.TENANT_ID)
+            found.setdefault(match[2], placeholders.OBJECT_ID)
+    return tuple((real, new) for real, new in found.items() if real != new)
+
+
 def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
     """The compiled replacer for these interactions under these rules."""
     token_url = _token_url(rules.token_url_pattern)
@@ -502,6 +541,8 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
         if len(value) >= MIN_SECRET_LENGTH and value not in PROTECTED_TEXTS:
             secrets.setdefault(value, placeholders.REDACTED)
     identifiers = tuple((real, new) for real, new in rules.replacements if real and real != new)
+    named = {real for real, _ in identifiers}
+    identifiers += tuple(p for p in operation_identifier_ids(interactions) if p[0] not in named)
     matcher, pairs = _compile_pairs((), tuple(sorted(secrets.items())))
     return _Context(matcher, pairs, key_fakes, token_url=token_url, identifiers=identifiers)
 

@@ -23,6 +23,14 @@ from pytest_batchkeys.simulator.discovery import (
 )
 from pytest_batchkeys.simulator.entra import TokenRequest, entra_error, token_endpoint
 from pytest_batchkeys.simulator.faults import Fault, FaultBook, FaultDecision
+from pytest_batchkeys.simulator.profiles import (
+    PROFILES,
+    Remaining,
+    accepts_gzip,
+    arm_headers,
+    encode_body,
+    entra_headers,
+)
 from pytest_batchkeys.simulator.rotation import KeyRotations, regenerate_keys
 from pytest_batchkeys.simulator.throttle import Buckets
 from pytest_batchkeys.simulator.tokens import TokenStore
@@ -31,7 +39,6 @@ from pytest_batchkeys.simulator.wire import (
     Reply,
     RequestIds,
     arm_error,
-    common_headers,
     retry_after_headers,
     status_line,
 )
@@ -153,10 +160,7 @@ class SimulatorApp:
             self._counters = _Counters()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        ids = RequestIds.for_request(
-            environ.get("HTTP_X_MS_CORRELATION_REQUEST_ID"),
-            environ.get("HTTP_X_MS_CLIENT_REQUEST_ID"),
-        )
+        ids = RequestIds.for_request(environ.get("HTTP_X_MS_CORRELATION_REQUEST_ID"))
         routed = _Routed("none", None, None)
         decision = FaultDecision()
         try:
@@ -167,20 +171,50 @@ class SimulatorApp:
             reply = arm_error(
                 self.config.error("internal_error"), "The simulator failed to handle the request."
             )
-        remaining = reply.writes_remaining
-        if remaining is None:
-            remaining = int(self.config.throttle.capacity)
-        headers = common_headers(reply, ids, self.config.region, remaining)
         self._record(environ, routed, reply, decision, ids)
         if reply.drop:
             sock = environ.get("werkzeug.socket")
             if isinstance(sock, socket.socket):
                 sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionAbortedError("simulated dropped connection")
+        body, headers = self._wire(environ, routed, reply, ids)
         start_response(status_line(reply.status), headers)
         # werkzeug closes every connection after one answer, so a cut body ends the read.
-        body = reply.body[: len(reply.body) // 2] if reply.truncate else reply.body
+        body = body[: len(body) // 2] if reply.truncate else body
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+
+    def _wire(
+        self, environ: dict[str, Any], routed: _Routed, reply: Reply, ids: RequestIds
+    ) -> tuple[bytes, list[tuple[str, str]]]:
+        """The body as sent and every header, by route and the configured header profile."""
+        config = self.config
+        profile = PROFILES[config.header_profile]
+        if routed.route == "token":
+            headers = entra_headers(reply, ids, environ.get("HTTP_CLIENT_REQUEST_ID"))
+            return encode_body(profile, reply.body, headers, gzip_ok=False)
+        headers = arm_headers(
+            profile, reply, ids, config.region, self._remaining(routed, reply), reply.caller
+        )
+        gzip_ok = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        return encode_body(profile, reply.body, headers, gzip_ok, keep_length=reply.truncate)
+
+    def _remaining(self, routed: _Routed, reply: Reply) -> Remaining:
+        """Rate-limit counters: the profile's start (or the configured one) minus writes spent."""
+        profile = PROFILES[self.config.header_profile]
+        throttle = self.config.throttle
+        start = throttle.remaining_writes
+        global_start = throttle.remaining_global_writes
+        if start is None:
+            start = profile.remaining_writes
+        if global_start is None:
+            global_start = profile.remaining_global_writes
+        used = reply.writes_used
+        if used is None:
+            subscription = (
+                _text(routed.match.group(1)) if routed.route == "arm" and routed.match else ""
+            )
+            used = self.buckets.used(subscription.lower()) if subscription else 0
+        return Remaining.after(start, global_start, used, reply.exhausted)
 
     def _bump(self, name: str) -> None:
         with self._counters.lock:
@@ -289,7 +323,14 @@ class SimulatorApp:
             return reply
         sub, group, account = (_text(g) for g in routed.match.groups())
         arm_request = ArmRequest(
-            sub, group, account, environ.get("QUERY_STRING", ""), authorization, content_type, body
+            sub,
+            group,
+            account,
+            environ.get("QUERY_STRING", ""),
+            authorization,
+            content_type,
+            body,
+            request_id=ids.request_id,
         )
         ctx = ArmContext(self.config, self.tokens, self.buckets, self.base_url)
         if routed.operation == "regenerateKeys":
@@ -324,11 +365,17 @@ class SimulatorApp:
             if fault.retry_after is not None
             else (1.0 if fault.kind == "throttle" else None)
         )
-        headers = retry_after_headers(retry) if retry is not None else []
+        headers = (
+            retry_after_headers(retry, with_ms=self.config.retry_after_ms)
+            if retry is not None
+            else []
+        )
         if fault.kind == "html":
             page = _HTML_PAGE.format(status=status_line(status)).encode()
             return Reply(status, page, headers, content_type=HTML_TYPE)
-        code = fault.code or _fault_code(status)
+        code = fault.code or (
+            self.config.error("throttled").code if status == 429 else _fault_code(status)
+        )
         if routed.route == "token":
             reply = entra_error(
                 status,

@@ -7,6 +7,7 @@ keys, and `simulator.rotation` regenerates one of them behind the same checks.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fnmatch
 import json
 import random
@@ -20,17 +21,24 @@ from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator.config import (
     ACCOUNT_NAME_RE,
     LISTKEYS_ACTION,
-    RESOURCE_GROUP_RE,
     UUID_RE,
     Account,
     Principal,
     ResourceGroup,
     SimulatorConfig,
     Subscription,
+    valid_resource_group_name,
 )
 from pytest_batchkeys.simulator.throttle import Buckets
 from pytest_batchkeys.simulator.tokens import Grant, TokenStore
-from pytest_batchkeys.simulator.wire import Reply, arm_error, json_reply, retry_after_headers
+from pytest_batchkeys.simulator.wire import (
+    Caller,
+    Reply,
+    arm_error,
+    json_reply,
+    retry_after_headers,
+    rp_error,
+)
 
 #: Guards every read-modify-write of an account's keys (generation and rotation).
 KEY_LOCK = threading.Lock()
@@ -47,16 +55,24 @@ class ArmRequest:
     authorization: str | None
     content_type: str
     body: bytes
+    request_id: str = ""
 
 
 @dataclass(frozen=True)
 class Admitted:
-    """A request that passed every check: where its account is and the writes left."""
+    """A request that passed every check: where its account is, writes spent, the caller."""
 
     subscription: Subscription
     group: ResourceGroup
     account: Account
-    writes_remaining: int
+    writes_used: int
+    caller: Caller | None = None
+
+    def answer(self, reply: Reply) -> Reply:
+        """`reply` as the answer to this admitted write: its counters and caller attached."""
+        reply.writes_used = self.writes_used
+        reply.caller = self.caller
+        return reply
 
 
 @dataclass
@@ -170,16 +186,25 @@ def _check_api_version(config: SimulatorConfig, query: str) -> Reply | None:
     supported = config.api_versions
     if version.lower() in {v.lower() for v in supported}:
         return None
+    return _unsupported_api_version(config, version)
+
+
+def _unsupported_api_version(config: SimulatorConfig, version: str) -> Reply:
+    """source: facts §6.2, both message forms; which one Batch listKeys gets is UNCONFIRMED."""
     choice = config.error("unsupported_api_version")
-    listed = ",".join(supported)
-    if choice.code == "NoRegisteredProviderFound":
+    supported = config.api_versions
+    if config.message_form("unsupported_api_version") == "provider":
+        location = config.region.lower()
         message = (
-            f"No registered resource provider found for location '{config.region.lower()}' and "
+            f"No registered resource provider found for location '{location}' and "
             f"API version '{version}' for type 'batchAccounts'. The supported api-versions are "
-            f"'{', '.join(supported)}'."
+            f"'{', '.join(supported)}'. The supported locations are '{location}'."
         )
     else:
-        message = f"The api-version '{version}' is invalid. The supported versions are '{listed}'."
+        message = (
+            f"The api-version '{version}' is invalid. The supported versions are "
+            f"'{','.join(supported)}'."
+        )
     return arm_error(choice, message)
 
 
@@ -189,11 +214,11 @@ def _check_names(config: SimulatorConfig, req: ArmRequest) -> Reply | None:
             config.error("invalid_subscription_id"),
             f"The provided subscription identifier '{req.subscription}' is malformed or invalid.",
         )
-    if not RESOURCE_GROUP_RE.match(req.resource_group):
+    if not valid_resource_group_name(req.resource_group):
         return arm_error(
             config.error("invalid_resource_group_name"),
             f"Resource group name '{req.resource_group}' is invalid: it must be 1-90 characters "
-            "of ASCII letters, digits, '-', '_', '.', '(' and ')'.",
+            "of letters, digits, '-', '_', '.', '(' and ')', and must not end with '.'.",
             target="resourceGroupName",
         )
     if not ACCOUNT_NAME_RE.match(req.account):
@@ -244,9 +269,7 @@ def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
         return admitted
     sub, group, account = admitted.subscription, admitted.group, admitted.account
     primary, secondary = ensure_keys(account, sub.id, group.name, ctx.config.seed)
-    reply = keys_reply(account.name, primary, secondary)
-    reply.writes_remaining = admitted.writes_remaining
-    return reply
+    return admitted.answer(keys_reply(account.name, primary, secondary))
 
 
 def keys_reply(account_name: str, primary: str, secondary: str) -> Reply:
@@ -261,6 +284,17 @@ def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
     grant = _authenticate(ctx, req)
     if isinstance(grant, Reply):
         return grant
+    caller = _caller(config, grant)
+    result = _authorized(ctx, req, grant, action)
+    if isinstance(result, Reply):
+        result.caller = caller
+        return result
+    return dataclasses.replace(result, caller=caller)
+
+
+def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant, action: str) -> Admitted | Reply:
+    """The checks after authentication, in order."""
+    config = ctx.config
     early = (
         _check_body(config, req)
         or _check_api_version(config, req.query)
@@ -286,20 +320,51 @@ def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
         )
     taken = ctx.buckets.take(sub.id.lower())
     if not taken.allowed:
-        reply = arm_error(
-            config.error("throttled"),
-            "The request is being throttled as the limit has been reached for operation type - "
-            "Write. For more information, see - https://aka.ms/srpthrottlinglimits",
-            headers=retry_after_headers(taken.retry_after),
-        )
-        reply.writes_remaining = 0
+        reply = _throttled(config, req, taken.retry_after, action)
+        reply.exhausted = True
         return reply
     found = _resolve(ctx, req, sub, grant, action)
     if isinstance(found, Reply):
-        found.writes_remaining = taken.remaining
+        found.writes_used = taken.used
         return found
     group, account = found
-    return Admitted(sub, group, account, taken.remaining)
+    return Admitted(sub, group, account, taken.used)
+
+
+def _caller(config: SimulatorConfig, grant: Grant) -> Caller:
+    """The caller's tenant and object id (x-ms-operation-identifier, facts §8)."""
+    tenant = grant.tenant or placeholders.TENANT_ID
+    return Caller(tenant, _principal(config, grant.principal).oid())
+
+
+def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, action: str) -> Reply:
+    """source: facts §8 "Throttling (ARM)": 429 SubscriptionRequestsThrottled, whole seconds."""
+    headers = retry_after_headers(retry_after, with_ms=config.retry_after_ms)
+    seconds = headers[0][1]
+    form = config.message_form("throttled")
+    if form == "storage":
+        verb = action.rsplit("/", 2)[-2].upper()  # LISTKEYS or REGENERATEKEYS
+        operation = (
+            f"POST/SUBSCRIPTIONS/RESOURCEGROUPS/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/{verb}"
+        )
+        message = (
+            f"Number of requests for subscription '{req.subscription}' and operation "
+            f"'{operation}' exceeded the backend storage limit. Please try again after "
+            f"'{seconds}' seconds."
+        )
+    elif form == "hourly":
+        limit = int(config.throttle.capacity)
+        message = (
+            f"Number of write requests for subscription '{req.subscription}' exceeded the limit "
+            f"of '{limit}' for time interval '01:00:00'. Please try again after '{seconds}' "
+            "seconds."
+        )
+    else:
+        message = (
+            "The request is being throttled as the limit has been reached for operation type - "
+            "Write. For more information, see - https://aka.ms/srpthrottlinglimits"
+        )
+    return arm_error(config.error("throttled"), message, headers=headers)
 
 
 def _resolve(
@@ -326,22 +391,43 @@ def _resolve(
         )
     account = _find_account(group, req.account)
     if account is None:
-        return arm_error(
-            config.error("account_not_found"),
-            f"The Resource 'Microsoft.Batch/batchAccounts/{req.account}' under resource group "
-            f"'{req.resource_group}' was not found. For more details please go to "
-            "https://aka.ms/ARMResourceNotFoundFix",
-        )
-    if account.pool_allocation_mode == "UserSubscription":
-        return arm_error(
-            config.error("user_subscription_mode"),
-            f"The operation is not allowed for Batch account '{account.name}': accounts in "
-            "'UserSubscription' pool allocation mode must use Microsoft Entra ID instead of keys.",
-        )
-    if "sharedkey" not in {m.lower() for m in account.allowed_authentication_modes}:
-        return arm_error(
-            config.error("shared_key_disabled"),
-            f"The operation is not allowed for Batch account '{account.name}': its "
-            "allowedAuthenticationModes do not contain 'SharedKey'.",
-        )
+        return _account_not_found(config, req)
+    refused = _keys_refused(config, req, account)
+    if refused is not None:
+        return refused
     return group, account
+
+
+def _account_not_found(config: SimulatorConfig, req: ArmRequest) -> Reply:
+    """source: facts §8 (RP form, the default) and §6.2 (ARM gateway form, x-ms-failure-cause)."""
+    choice = config.error("account_not_found")
+    if config.message_form("account_not_found") == "rp":
+        return rp_error(choice, "The specified account does not exist.", req.request_id)
+    return arm_error(
+        choice,
+        f"The Resource 'Microsoft.Batch/batchAccounts/{req.account}' under resource group "
+        f"'{req.resource_group}' was not found. For more details please go to "
+        "https://aka.ms/ARMResourceNotFoundFix",
+        headers=[("x-ms-failure-cause", "gateway")],
+    )
+
+
+def _keys_refused(config: SimulatorConfig, req: ArmRequest, account: Account) -> Reply | None:
+    """UserSubscription or no SharedKey: the RP refuses (status and code UNCONFIRMED, facts §5)."""
+    if account.pool_allocation_mode == "UserSubscription":
+        situation = "user_subscription_mode"
+        message = (
+            f"The operation is not allowed for Batch account '{account.name}': accounts in "
+            "'UserSubscription' pool allocation mode must use Microsoft Entra ID instead of keys."
+        )
+    elif "sharedkey" not in {m.lower() for m in account.allowed_authentication_modes}:
+        situation = "shared_key_disabled"
+        message = (
+            f"The operation is not allowed for Batch account '{account.name}': its "
+            "allowedAuthenticationModes do not contain 'SharedKey'."
+        )
+    else:
+        return None
+    if config.message_form(situation) == "rp":
+        return rp_error(config.error(situation), message, req.request_id)
+    return arm_error(config.error(situation), message)

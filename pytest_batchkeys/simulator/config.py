@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Literal
@@ -35,6 +36,8 @@ SUPPORTED_API_VERSIONS: tuple[str, ...] = (
     "2017-01-01",
     "2015-12-01",
 )
+#: Header profiles (pytest_batchkeys.simulator.profiles): "2024" (default) and "2019".
+HEADER_PROFILES: tuple[str, ...] = ("2024", "2019")
 AUTH_MODES: tuple[str, ...] = ("SharedKey", "AAD", "TaskAuthenticationToken")
 POOL_ALLOCATION_MODES: tuple[str, ...] = ("BatchService", "UserSubscription")
 LISTKEYS_ACTION = "Microsoft.Batch/batchAccounts/listKeys/action"
@@ -44,16 +47,51 @@ KEY_NAMES: tuple[str, ...] = ("Primary", "Secondary")
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 ACCOUNT_NAME_RE = re.compile(r"^[a-zA-Z0-9]{3,24}$")
-# re.ASCII: the spec's \w is ASCII for every client that validates it (see DESIGN.md pitfalls).
-RESOURCE_GROUP_RE = re.compile(r"^[-\w._()]{1,90}$", re.ASCII)
+#: source: learn.microsoft.com, .NET `SynapseWorkspaceData.ManagedResourceGroupName` and
+#: `Azure.Provisioning.Resources.ResourceGroup.Name`: "no longer than 90 characters", letters or
+#: digits as `Char.IsLetterOrDigit()` and '-', '_', '(', ')', '.'; "cannot end with '.'".
+_LETTER_OR_DIGIT = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"})
+_GROUP_PUNCTUATION = frozenset("-_.()")
+
+
+def valid_resource_group_name(name: str) -> bool:
+    """ARM's rule: 1-90 UTF-16 units of Unicode letters/digits and -_.(), no final '.'."""
+    units = len(name.encode("utf-16-le")) // 2  # .NET string length counts UTF-16 code units
+    if not 1 <= units <= 90 or name.endswith("."):
+        return False
+    return all(c in _GROUP_PUNCTUATION or unicodedata.category(c) in _LETTER_OR_DIGIT for c in name)
 
 
 @dataclass(frozen=True)
 class ErrorChoice:
-    """The HTTP status and error code the simulator answers in one situation."""
+    """The HTTP status, error code and (optional) message form of one situation's answer.
+
+    `form` picks a documented message shape (see MESSAGE_FORMS); None derives it from the code.
+    """
 
     status: int
     code: str
+    form: str | None = None
+
+
+#: Message forms a situation can take under `errors.<situation>.form`, the default first.
+MESSAGE_FORMS: dict[str, tuple[str, ...]] = {
+    # rp: the Batch resource provider's shape (target, RequestId/Time lines); gateway: ARM's text.
+    "account_not_found": ("rp", "gateway"),
+    "user_subscription_mode": ("rp", "gateway"),
+    "shared_key_disabled": ("rp", "gateway"),
+    # storage: "exceeded the backend storage limit"; hourly: the older per-hour text;
+    # srp: the simulator's pre-fidelity text (a Storage resource provider message).
+    "throttled": ("storage", "hourly", "srp"),
+    # provider: NoRegisteredProviderFound's text; arm: InvalidApiVersionParameter's text.
+    "unsupported_api_version": ("provider", "arm"),
+}
+#: Codes whose message form is implied when `form` is not set (the pre-fidelity defaults).
+_FORM_BY_CODE: dict[tuple[str, str], str] = {
+    ("account_not_found", "ResourceNotFound"): "gateway",
+    ("throttled", "TooManyRequests"): "srp",
+    ("unsupported_api_version", "InvalidApiVersionParameter"): "arm",
+}
 
 
 #: Situation -> answer. Entries marked UNCONFIRMED in docs/simulator.md are guesses.
@@ -69,15 +107,18 @@ DEFAULT_ERRORS: dict[str, ErrorChoice] = {
     "expired_token": ErrorChoice(401, "ExpiredAuthenticationToken"),
     "wrong_token_tenant": ErrorChoice(401, "InvalidAuthenticationTokenTenant"),
     "missing_api_version": ErrorChoice(400, "MissingApiVersionParameter"),
-    "unsupported_api_version": ErrorChoice(400, "InvalidApiVersionParameter"),
+    # source: facts §6.2 (proxied provider types answer NoRegisteredProviderFound); UNCONFIRMED.
+    "unsupported_api_version": ErrorChoice(400, "NoRegisteredProviderFound"),
     "invalid_subscription_id": ErrorChoice(400, "InvalidSubscriptionId"),
     "invalid_resource_group_name": ErrorChoice(400, "InvalidResourceGroupName"),
     "invalid_account_name": ErrorChoice(400, "AccountNameInvalid"),
     "subscription_not_found": ErrorChoice(404, "SubscriptionNotFound"),
-    "throttled": ErrorChoice(429, "TooManyRequests"),
+    # source: facts §8 "Throttling (ARM)": public captures of 429 SubscriptionRequestsThrottled.
+    "throttled": ErrorChoice(429, "SubscriptionRequestsThrottled"),
     "authorization_failed": ErrorChoice(403, "AuthorizationFailed"),
     "resource_group_not_found": ErrorChoice(404, "ResourceGroupNotFound"),
-    "account_not_found": ErrorChoice(404, "ResourceNotFound"),
+    # source: facts §8, the Batch RP's 404 AccountNotFound (best evidence; UNCONFIRMED here).
+    "account_not_found": ErrorChoice(404, "AccountNotFound"),
     "user_subscription_mode": ErrorChoice(409, "OperationNotAllowed"),
     "shared_key_disabled": ErrorChoice(409, "OperationNotAllowed"),
     "regenerate_invalid_body": ErrorChoice(400, "InvalidRequestBody"),
@@ -155,10 +196,16 @@ class StaticToken:
 
 @dataclass
 class Throttle:
-    """ARM's write token bucket per subscription: `capacity` tokens, refilled per second."""
+    """ARM's write token bucket per subscription: `capacity` tokens, refilled per second.
+
+    `remaining_writes` / `remaining_global_writes`: what the rate-limit headers say on a full
+    bucket (None: the header profile's value; they count down one per write).
+    """
 
     capacity: float = 200.0
     refill_per_second: float = 10.0
+    remaining_writes: int | None = None
+    remaining_global_writes: int | None = None
 
 
 def _default_subscriptions() -> list[Subscription]:
@@ -184,10 +231,20 @@ class SimulatorConfig:
     seed: int | None = None
     region: str = "EASTUS"
     max_body_bytes: int = 1024 * 1024
+    header_profile: Literal["2024", "2019"] = "2024"
+    retry_after_ms: bool = False
 
     def error(self, situation: str) -> ErrorChoice:
         """The configured answer for a situation, else the default one."""
         return self.errors.get(situation) or DEFAULT_ERRORS[situation]
+
+    def message_form(self, situation: str) -> str:
+        """The message form of a situation: configured, implied by the code, or the default."""
+        choice = self.error(situation)
+        if choice.form is not None:
+            return choice.form
+        implied = _FORM_BY_CODE.get((situation, choice.code))
+        return implied or MESSAGE_FORMS[situation][0]
 
 
 def config_problems(config: SimulatorConfig) -> list[tuple[str, str]]:
@@ -199,7 +256,7 @@ def config_problems(config: SimulatorConfig) -> list[tuple[str, str]]:
             found.append((f"{where}.id", f"{sub.id!r} is not a UUID"))
         for j, group in enumerate(sub.resource_groups):
             gwhere = f"{where}.resource_groups[{j}]"
-            if not RESOURCE_GROUP_RE.match(group.name):
+            if not valid_resource_group_name(group.name):
                 found.append((f"{gwhere}.name", f"{group.name!r} is not a valid group name"))
             for k, account in enumerate(group.accounts):
                 found.extend(_account_problems(account, f"{gwhere}.accounts[{k}]"))
@@ -213,15 +270,37 @@ def config_problems(config: SimulatorConfig) -> list[tuple[str, str]]:
     for name, choice in config.errors.items():
         if not 400 <= choice.status <= 599:
             found.append((f"errors.{name}.status", f"must be 400-599, got {choice.status!r}"))
+        found.extend(_form_problems(name, choice))
     if config.token_lifetime < 1:
         found.append(("token_lifetime", "must be >= 1 second"))
     if config.throttle.capacity < 1 or config.throttle.refill_per_second <= 0:
         found.append(("throttle", "capacity must be >= 1 and refill_per_second > 0"))
+    for name in ("remaining_writes", "remaining_global_writes"):
+        value = getattr(config.throttle, name)
+        if value is not None and value < 0:
+            found.append((f"throttle.{name}", f"must be >= 0, got {value!r}"))
+    if config.header_profile not in HEADER_PROFILES:
+        found.append(
+            (
+                "header_profile",
+                f"{config.header_profile!r} is not one of {', '.join(HEADER_PROFILES)}",
+            )
+        )
     if config.max_body_bytes < 0:
         found.append(("max_body_bytes", "must be >= 0"))
     if not config.api_versions:
         found.append(("api_versions", "must list at least one api-version"))
     return found
+
+
+def _form_problems(name: str, choice: ErrorChoice) -> list[tuple[str, str]]:
+    if choice.form is None or name not in DEFAULT_ERRORS:
+        return []
+    forms = MESSAGE_FORMS.get(name, ())
+    if choice.form in forms:
+        return []
+    known = f"not one of {', '.join(forms)}" if forms else "not settable for this situation"
+    return [(f"errors.{name}.form", f"{choice.form!r} is {known}")]
 
 
 def _account_problems(account: Account, where: str) -> list[tuple[str, str]]:

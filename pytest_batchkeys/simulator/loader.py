@@ -79,6 +79,8 @@ def _convert(hint: Any, value: object, key: str) -> object:
         return _convert(inner, value, key)
     if origin is Literal:
         allowed = typing.get_args(hint)
+        if isinstance(value, int) and not isinstance(value, bool) and str(value) in allowed:
+            return str(value)  # header_profile: 2024 unquoted in YAML
         if value not in allowed:
             raise _Bad(key, f"{value!r} is not one of {', '.join(map(str, allowed))}")
         return value

@@ -117,13 +117,10 @@ def regenerate_keys(ctx: ArmContext, req: ArmRequest, rotations: KeyRotations) -
         return admitted
     key_name = requested_key(ctx, req.body)
     if isinstance(key_name, Reply):
-        key_name.writes_remaining = admitted.writes_remaining
-        return key_name
+        return admitted.answer(key_name)
     sub, group, account = admitted.subscription, admitted.group, admitted.account
     seed = ctx.config.seed
     ensure_keys(account, sub.id, group.name, seed)
     where = f"{sub.id}/{group.name}/{account.name}".lower()
     primary, secondary = rotations.rotate(account, where, key_name, seed)
-    reply = keys_reply(account.name, primary, secondary)
-    reply.writes_remaining = admitted.writes_remaining
-    return reply
+    return admitted.answer(keys_reply(account.name, primary, secondary))

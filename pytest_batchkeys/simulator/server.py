@@ -22,6 +22,15 @@ class QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Silence, see log()."""
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Status line and Date only: the app sends a Server header when its profile has one.
+
+        source: facts §8, 2024+ ARM responses carry no Server header.
+        """
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """ARM-shaped error for requests http.server rejects before the app sees them."""
         body = json.dumps(

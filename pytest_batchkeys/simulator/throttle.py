@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ class Take:
     allowed: bool
     remaining: int
     retry_after: float
+    used: int = 0
 
 
 class Buckets:
@@ -42,6 +44,21 @@ class Buckets:
             if tokens >= 1.0:
                 tokens -= 1.0
                 self._state[key] = (tokens, now)
-                return Take(True, int(tokens), 0.0)
+                return Take(True, int(tokens), 0.0, _used(capacity, tokens))
             self._state[key] = (tokens, now)
-        return Take(False, 0, (1.0 - tokens) / rate)
+        return Take(False, 0, (1.0 - tokens) / rate, _used(capacity, tokens))
+
+    def used(self, key: str) -> int:
+        """Writes spent from the bucket now (0 when full), without spending one."""
+        capacity = self.settings.capacity
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(key, (capacity, now))
+        return _used(
+            capacity, min(capacity, tokens + (now - last) * self.settings.refill_per_second)
+        )
+
+
+def _used(capacity: float, tokens: float) -> int:
+    """Whole writes missing from a bucket; a part-refilled write still counts as spent."""
+    return max(0, math.ceil(capacity - tokens - 1e-9))

@@ -17,17 +17,31 @@ HTML_TYPE = "text/html; charset=utf-8"
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who made an authenticated request (x-ms-operation-identifier names them)."""
+
+    tenant: str
+    object_id: str
+
+
 @dataclass
 class Reply:
-    """One answer before headers; `truncate` sends half the body, `drop` closes with no answer."""
+    """One answer before headers; `truncate` sends half the body, `drop` closes with no answer.
+
+    `writes_used`: writes the subscription's bucket has spent, this one included (None: not a
+    counted write); `exhausted`: the bucket refused this write; `caller`: who authenticated.
+    """
 
     status: int
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = JSON_TYPE
     truncate: bool = False
-    writes_remaining: int | None = None
     drop: bool = False
+    writes_used: int | None = None
+    exhausted: bool = False
+    caller: Caller | None = None
 
 
 def json_reply(status: int, payload: object, headers: list[tuple[str, str]] | None = None) -> Reply:
@@ -50,6 +64,25 @@ def arm_error(
     return json_reply(choice.status, {"error": error}, headers)
 
 
+def rp_error(
+    choice: ErrorChoice,
+    message: str,
+    request_id: str,
+    *,
+    target: str = "BatchAccount",
+    headers: list[tuple[str, str]] | None = None,
+) -> Reply:
+    """A Batch resource-provider error: message with RequestId/Time lines, and a target.
+
+    source: facts §8 "A Batch resource provider 404": `The specified account does not
+    exist.\nRequestId:<guid>\nTime:<ISO 8601 with 7 fractional digits>Z`, target "BatchAccount".
+    """
+    now = datetime.now(UTC)
+    stamp = f"{now:%Y-%m-%dT%H:%M:%S}.{now.microsecond:06d}0Z"
+    text = f"{message}\nRequestId:{request_id}\nTime:{stamp}"
+    return arm_error(choice, text, target=target, headers=headers)
+
+
 def status_line(status: int) -> str:
     """`"429 Too Many Requests"`; unknown codes get a generic phrase."""
     try:
@@ -59,11 +92,16 @@ def status_line(status: int) -> str:
     return f"{status} {phrase}"
 
 
-def retry_after_headers(seconds: float) -> list[tuple[str, str]]:
-    """Retry-After in whole seconds (HTTP allows no fractions) plus retry-after-ms when finer."""
-    headers = [("Retry-After", str(math.ceil(seconds)))]
-    if seconds != math.ceil(seconds):
-        headers.append(("retry-after-ms", str(round(seconds * 1000))))
+def retry_after_headers(seconds: float, *, with_ms: bool = False) -> list[tuple[str, str]]:
+    """ARM's Retry-After: whole seconds, at least 1; retry-after-ms only when configured.
+
+    source: facts §6.2 (request-limits-and-throttling.md: "a Retry-After value, which specifies
+    the number of seconds") and §8 (no capture shows retry-after-ms from ARM; azure-core reads
+    retry-after-ms first, so sending it makes SDK clients retry sooner than against Azure).
+    """
+    headers = [("Retry-After", str(max(1, math.ceil(seconds))))]
+    if with_ms:
+        headers.append(("retry-after-ms", str(max(0, round(seconds * 1000)))))
     return headers
 
 
@@ -76,42 +114,17 @@ def client_id_or_none(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class RequestIds:
-    """The ids one response carries in x-ms-* headers."""
+    """The ids one response carries in x-ms-* headers.
+
+    source: facts §8 "Ids": x-ms-request-id and x-ms-correlation-request-id are two different
+    UUIDs; the client's x-ms-client-request-id is never echoed. §6.4: the correlation id equals
+    the client's value or is generated.
+    """
 
     request_id: str
     correlation_id: str
-    client_request_id: str | None
 
     @classmethod
-    def for_request(cls, correlation: str | None, client_request: str | None) -> RequestIds:
-        """New request id; the client's correlation id when it sent a usable one."""
-        request_id = str(uuid.uuid4())
-        return cls(
-            request_id,
-            client_id_or_none(correlation) or request_id,
-            client_id_or_none(client_request),
-        )
-
-
-def common_headers(
-    reply: Reply, ids: RequestIds, region: str, writes: int
-) -> list[tuple[str, str]]:
-    """The ARM header set every simulator response carries, plus the reply's own headers."""
-    now = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    headers = [
-        ("Content-Type", reply.content_type),
-        ("Content-Length", str(len(reply.body))),
-        ("Cache-Control", "no-cache"),
-        ("Pragma", "no-cache"),
-        ("Expires", "-1"),
-        ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("x-ms-request-id", ids.request_id),
-        ("x-ms-correlation-request-id", ids.correlation_id),
-        ("x-ms-routing-request-id", f"{region}:{now}:{ids.correlation_id}"),
-        ("x-ms-ratelimit-remaining-subscription-writes", str(writes)),
-    ]
-    if ids.client_request_id is not None:
-        headers.append(("x-ms-client-request-id", ids.client_request_id))
-    headers.extend(reply.headers)
-    return headers
+    def for_request(cls, correlation: str | None) -> RequestIds:
+        """A new request id; the client's correlation id when usable, else another new one."""
+        return cls(str(uuid.uuid4()), client_id_or_none(correlation) or str(uuid.uuid4()))

@@ -3,6 +3,7 @@ cut-off or non-JSON bodies reported as readable contract failures. Nothing here 
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
@@ -19,6 +20,7 @@ from pytest_batchkeys.live.client import BatchKeysClient, BoundedRetry, Target, 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.settings import Settings
 from pytest_batchkeys.simulator import Simulator
+from pytest_batchkeys.simulator.profiles import PROFILES, encode_body
 
 TARGET = Target(
     subscription_id=placeholders.SUBSCRIPTION_ID,
@@ -230,6 +232,15 @@ CURL = (
 
 def test_cut_off_body_is_a_readable_contract_failure(sim: Simulator) -> None:
     sim.add_fault(kind="truncate")
+    account = sim.config.subscriptions[0].resource_groups[0].accounts[0]
+    served = {
+        "accountName": account.name,
+        "primary": account.primary,
+        "secondary": account.secondary,
+    }
+    # the client accepts gzip, so the simulator sends the body compressed (facts §8)
+    body = json.dumps(served, separators=(",", ":")).encode()
+    size = len(encode_body(PROFILES["2024"], body, [], gzip_ok=True)[0])
     with pytest.raises(ContractViolations) as info:
         sim_client(sim).list_keys()
     assert _generic(str(info.value)) == (
@@ -237,8 +248,8 @@ def test_cut_off_body_is_a_readable_contract_failure(sim: Simulator) -> None:
         "1. Response body cut off: the connection closed before the body was complete "
         "[complete_body]\n"
         f"   Request: {CURL}\n"
-        "   Expected: a complete body of 235 bytes (Content-Length: 235)\n"
-        "   Got: HTTP 200 (application/json; charset=utf-8) with 117 bytes of body, then the "
+        f"   Expected: a complete body of {size} bytes (Content-Length: {size})\n"
+        f"   Got: HTTP 200 (application/json; charset=utf-8) with {size // 2} bytes of body, then the "
         "connection closed"
     )
     assert sim.stats.listkeys_requests == 1

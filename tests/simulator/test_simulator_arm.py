@@ -93,8 +93,10 @@ def test_every_response_carries_the_arm_headers(sim: Simulator) -> None:
         assert re.fullmatch(
             r"[A-Z0-9]+:\d{8}T\d{6}Z:" + headers["x-ms-correlation-request-id"], routing
         )
-    assert ok.headers["x-ms-client-request-id"] == "c-1"
+    # facts §8: the client's id is never echoed, and the request id is not the correlation id.
+    assert "x-ms-client-request-id" not in ok.headers
     assert uuid.UUID(ok.headers["x-ms-correlation-request-id"])
+    assert ok.headers["x-ms-correlation-request-id"] != ok.headers["x-ms-request-id"]
     assert failed.headers["x-ms-correlation-request-id"] == correlation
     assert "x-ms-client-request-id" not in failed.headers
 
@@ -105,8 +107,7 @@ def test_ratelimit_header_counts_down_per_subscription(sim: Simulator) -> None:
         int(post(sim.listkeys_url(), token).headers["x-ms-ratelimit-remaining-subscription-writes"])
         for _ in range(3)
     ]
-    assert values[0] <= 199
-    assert values[2] < values[0]
+    assert values == [799, 798, 797]  # facts §8: the 2026 recording's first write says 799
 
 
 def test_missing_authorization_gets_401_with_a_bearer_challenge(sim: Simulator) -> None:
@@ -154,7 +155,7 @@ def test_static_tokens_are_accepted() -> None:
     [
         (None, 400, "MissingApiVersionParameter"),
         ("", 400, "MissingApiVersionParameter"),
-        ("1999-01-01", 400, "InvalidApiVersionParameter"),
+        ("1999-01-01", 400, "NoRegisteredProviderFound"),
         ("2025-06-01", 200, None),
         ("2024-02-01", 200, None),
         ("2015-12-01", 200, None),
@@ -185,6 +186,19 @@ def test_unsupported_api_version_lists_the_supported_ones_and_its_code_is_config
 
 def test_default_unsupported_message_lists_versions(sim: Simulator) -> None:
     response = post(sim.listkeys_url(api_version="2000-01-01"), sim.issue_token())
+    message = response.json()["error"]["message"]
+    assert message.startswith(
+        "No registered resource provider found for location 'eastus' and API version "
+        "'2000-01-01' for type 'batchAccounts'. The supported api-versions are '2026-08-01, "
+    )
+    assert message.endswith("The supported locations are 'eastus'.")
+
+
+def test_the_old_invalid_api_version_answer_is_reachable_through_errors() -> None:
+    choice = ErrorChoice(400, "InvalidApiVersionParameter")
+    with Simulator(SimulatorConfig(errors={"unsupported_api_version": choice})) as sim:
+        response = post(sim.listkeys_url(api_version="2000-01-01"), sim.issue_token())
+    assert error_code(response) == "InvalidApiVersionParameter"
     assert (
         "The supported versions are '2026-08-01,2025-06-01," in response.json()["error"]["message"]
     )
@@ -197,9 +211,13 @@ def test_default_unsupported_message_lists_versions(sim: Simulator) -> None:
         ({"subscription_id": str(uuid.uuid4())}, 404, "SubscriptionNotFound"),
         ({"resource_group": "no-such-rg"}, 404, "ResourceGroupNotFound"),
         ({"resource_group": "r" * 91}, 400, "InvalidResourceGroupName"),
-        ({"resource_group": "gr%C3%BCn"}, 400, "InvalidResourceGroupName"),
+        ({"resource_group": "gr%C3%BCn"}, 404, "ResourceGroupNotFound"),
+        ({"resource_group": "%C3%B8rg"}, 404, "ResourceGroupNotFound"),
+        ({"resource_group": "rg."}, 400, "InvalidResourceGroupName"),
+        ({"resource_group": "rg%20x"}, 400, "InvalidResourceGroupName"),
+        ({"resource_group": "rg%E2%82%AC"}, 400, "InvalidResourceGroupName"),
         ({"resource_group": "ok(1)._-rg"}, 404, "ResourceGroupNotFound"),
-        ({"account": "nosuchaccount"}, 404, "ResourceNotFound"),
+        ({"account": "nosuchaccount"}, 404, "AccountNotFound"),
         ({"account": "ab"}, 400, "AccountNameInvalid"),
         ({"account": "a" * 25}, 400, "AccountNameInvalid"),
         ({"account": "bad-name"}, 400, "AccountNameInvalid"),
@@ -213,11 +231,44 @@ def test_lookups_and_name_validation(
     assert error_code(response) == code
 
 
-def test_unknown_account_message_names_it(sim: Simulator) -> None:
+def test_unknown_account_gets_the_batch_rp_shape(sim: Simulator) -> None:
     response = post(sim.listkeys_url("ghostacct"), sim.issue_token())
-    message = response.json()["error"]["message"]
-    assert "Microsoft.Batch/batchAccounts/ghostacct" in message
-    assert placeholders.RESOURCE_GROUP in message
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error["target"]) == (
+        404,
+        "AccountNotFound",
+        "BatchAccount",
+    )
+    first, request_id, time = error["message"].split("\n")
+    assert first == "The specified account does not exist."
+    assert request_id == f"RequestId:{response.headers['x-ms-request-id']}"
+    assert re.fullmatch(r"Time:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", time)
+    assert "x-ms-failure-cause" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("choice", "code", "gateway"),
+    [
+        (ErrorChoice(404, "ResourceNotFound"), "ResourceNotFound", True),
+        (ErrorChoice(404, "AccountNotFound", "gateway"), "AccountNotFound", True),
+        (ErrorChoice(404, "ResourceNotFound", "rp"), "ResourceNotFound", False),
+    ],
+)
+def test_unknown_account_gateway_form_is_reachable_through_errors(
+    choice: ErrorChoice, code: str, gateway: bool
+) -> None:
+    with Simulator(SimulatorConfig(errors={"account_not_found": choice})) as sim:
+        response = post(sim.listkeys_url("ghostacct"), sim.issue_token())
+    error = response.json()["error"]
+    assert error["code"] == code
+    if gateway:
+        assert "Microsoft.Batch/batchAccounts/ghostacct" in error["message"]
+        assert placeholders.RESOURCE_GROUP in error["message"]
+        assert "target" not in error
+        assert response.headers["x-ms-failure-cause"] == "gateway"
+    else:
+        assert error["message"].startswith("The specified account does not exist.\nRequestId:")
+        assert error["target"] == "BatchAccount"
 
 
 def test_order_auth_before_api_version_before_lookup(sim: Simulator) -> None:

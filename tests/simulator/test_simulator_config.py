@@ -77,15 +77,25 @@ def test_full_example_file_loads_and_is_served() -> None:
     assert ok.json()["accountName"] == "prodacct"
     assert ok.json()["primary"].startswith("cHJpbWFyeS1rZXkt")
     assert ok.headers["x-ms-routing-request-id"].startswith("WESTEUROPE:")
+    assert ok.headers["Server"] == "Microsoft-HTTPAPI/2.0"
+    assert ok.headers["x-ms-ratelimit-remaining-subscription-writes"] == "1199"
     assert disabled.status_code == 400
     assert disabled.json()["error"]["code"] == "SharedKeyAuthenticationDisabled"
-    assert old.json()["error"]["code"] == "NoRegisteredProviderFound"
+    assert "target" not in disabled.json()["error"]
+    assert old.json()["error"]["code"] == "InvalidApiVersionParameter"
+    assert "The supported versions are '2026-08-01,2025-06-01,2024-07-01'." in old.text
 
 
 def test_docs_show_the_full_example_verbatim() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text(encoding="utf-8")
     example = FULL.read_text(encoding="utf-8").split("\n", 1)[1]
     assert f"```yaml\n{example}```" in docs
+
+
+def test_unquoted_header_profile_loads(tmp_path: Path) -> None:
+    path = tmp_path / "sim.yaml"
+    path.write_text("header_profile: 2019\n", encoding="utf-8")
+    assert load_config(path).header_profile == "2019"
 
 
 def test_json_files_and_empty_files_load(tmp_path: Path) -> None:
@@ -109,13 +119,24 @@ def test_json_files_and_empty_files_load(tmp_path: Path) -> None:
             "subscriptions[0].resource_groups[0].accounts[0].name:",
         ),
         (
-            "subscriptions:\n  - resource_groups:\n      - name: 'grün'\n",
+            "subscriptions:\n  - resource_groups:\n      - name: 'grün.'\n",
             "subscriptions[0].resource_groups[0].name:",
         ),
         ("faults:\n  - {kind: error, probability: 3}\n", "faults[0].probability:"),
         ("faults:\n  - {first: 1}\n", "faults[0].kind: required key is missing"),
         ("errors:\n  nosuch: {status: 400, code: X}\n", "errors.nosuch: unknown situation"),
         ("errors:\n  throttled: {status: 429}\n", "errors.throttled.code: required key"),
+        (
+            "errors:\n  throttled: {status: 429, code: X, form: rp}\n",
+            "errors.throttled.form: 'rp' is not one of storage, hourly, srp",
+        ),
+        (
+            "errors:\n  invalid_token: {status: 401, code: X, form: rp}\n",
+            "errors.invalid_token.form: 'rp' is not settable for this situation",
+        ),
+        ("header_profile: '2030'\n", "header_profile: '2030' is not one of 2024, 2019"),
+        ("header_profile: 2030\n", "header_profile: 2030 is not one of 2024, 2019"),
+        ("throttle:\n  remaining_writes: -1\n", "throttle.remaining_writes: must be >= 0"),
         (
             "subscriptions:\n  - resource_groups:\n      - accounts:\n"
             "          - pool_allocation_mode: Cloud\n",

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from pytest_batchkeys.errors import ConfigError
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Fault, Simulator, SimulatorConfig, Throttle
 
 TIMEOUT = 5
@@ -34,7 +35,8 @@ def test_first_two_requests_get_429_with_retry_after_then_succeed(sim: Simulator
     answers = [call(sim) for _ in range(3)]
     assert [r.status_code for r in answers] == [429, 429, 200]
     assert answers[0].headers["Retry-After"] == "1"
-    assert answers[0].json()["error"]["code"] == "TooManyRequests"
+    assert answers[0].json()["error"]["code"] == "SubscriptionRequestsThrottled"
+    assert "retry-after-ms" not in answers[0].headers
     assert sim.stats.faults_fired == {"throttle": 2}
 
 
@@ -55,7 +57,23 @@ def test_error_faults_have_arm_bodies_and_optional_retry_after(sim: Simulator) -
         "error": {"code": "InternalError", "message": "Simulated error fault: status 500."}
     }
     assert response.headers["Retry-After"] == "1"
+    assert "retry-after-ms" not in response.headers  # facts §8: ARM never sends it
+
+
+def test_retry_after_ms_is_sent_only_when_configured() -> None:
+    with Simulator(SimulatorConfig(retry_after_ms=True)) as sim:
+        sim.add_fault(kind="throttle", first=1, retry_after=0.25)
+        response = call(sim)
+    assert response.headers["Retry-After"] == "1"
     assert response.headers["retry-after-ms"] == "250"
+
+
+@pytest.mark.parametrize(("seconds", "header"), [(0, "1"), (0.01, "1"), (1, "1"), (2.5, "3")])
+def test_retry_after_is_whole_seconds_at_least_one(
+    sim: Simulator, seconds: float, header: str
+) -> None:
+    sim.add_fault(kind="throttle", first=1, retry_after=seconds)
+    assert call(sim).headers["Retry-After"] == header
 
 
 def test_probability_faults_repeat_exactly_under_a_seed() -> None:
@@ -142,8 +160,15 @@ def test_write_bucket_throttles_with_retry_after_and_refills() -> None:
         answers = [call(sim) for _ in range(4)]
         assert [r.status_code for r in answers] == [200, 200, 200, 429]
         throttled = answers[3]
-        assert throttled.json()["error"]["code"] == "TooManyRequests"
+        error = throttled.json()["error"]
+        assert error["code"] == "SubscriptionRequestsThrottled"
+        assert error["message"] == (
+            f"Number of requests for subscription '{placeholders.SUBSCRIPTION_ID}' and operation "
+            "'POST/SUBSCRIPTIONS/RESOURCEGROUPS/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/LISTKEYS'"
+            " exceeded the backend storage limit. Please try again after '1' seconds."
+        )
         assert throttled.headers["Retry-After"] == "1"
+        assert "retry-after-ms" not in throttled.headers
         assert throttled.headers["x-ms-ratelimit-remaining-subscription-writes"] == "0"
         time.sleep(0.25)
         assert call(sim).status_code == 200

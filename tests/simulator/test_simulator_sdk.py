@@ -21,7 +21,7 @@ from azure.core.exceptions import (
 from azure.mgmt.batch import BatchManagementClient
 
 from pytest_batchkeys.secrets import placeholders
-from pytest_batchkeys.simulator import Simulator
+from pytest_batchkeys.simulator import Simulator, SimulatorConfig, Throttle
 
 HTTP_OK = {"enforce_https": False}
 
@@ -74,13 +74,14 @@ def test_get_keys_returns_the_simulator_keys(sim: Simulator) -> None:
     assert sim.stats.tokens_issued == {placeholders.CLIENT_ID: 1}
 
 
-def test_unknown_account_raises_resource_not_found_with_the_arm_code(sim: Simulator) -> None:
+def test_unknown_account_raises_resource_not_found_with_the_rp_code(sim: Simulator) -> None:
     with pytest.raises(ResourceNotFoundError) as caught:
         client(sim).batch_account.get_keys(
             placeholders.RESOURCE_GROUP, "ghostacct", retry_total=0, **HTTP_OK
         )
     assert caught.value.error is not None
-    assert caught.value.error.code == "ResourceNotFound"
+    assert caught.value.error.code == "AccountNotFound"
+    assert caught.value.error.target == "BatchAccount"
     assert caught.value.status_code == 404
 
 
@@ -127,3 +128,57 @@ def test_retry_policy_retries_server_errors_then_succeeds(sim: Simulator) -> Non
     )
     assert keys.secondary
     assert [r.status for r in sim.request_log if r.route == "arm"] == [503, 503, 200]
+
+
+@pytest.fixture
+def sdk_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds azure-core's retry policy asks its transport to sleep (recorded, not slept)."""
+    from azure.core.pipeline.transport import RequestsTransport
+
+    waits: list[float] = []
+    monkeypatch.setattr(RequestsTransport, "sleep", lambda self, seconds: waits.append(seconds))
+    return waits
+
+
+def test_sdk_retry_after_a_throttle_waits_whole_seconds_as_against_azure(
+    sim: Simulator, sdk_waits: list[float]
+) -> None:
+    """source: facts §8: ARM sends Retry-After in whole seconds and never retry-after-ms, so
+    azure-core waits Retry-After seconds; a fraction of a second would be an artefact."""
+    sim.add_fault(kind="throttle", first=1, retry_after=0.3)
+    keys = client(sim).batch_account.get_keys(
+        placeholders.RESOURCE_GROUP, placeholders.ACCOUNT_NAME, **HTTP_OK
+    )
+    assert keys.account_name == placeholders.ACCOUNT_NAME
+    assert sdk_waits == [1.0]
+    assert [r.status for r in sim.request_log if r.route == "arm"] == [429, 200]
+
+
+def test_sdk_gets_subscription_requests_throttled_after_waiting_the_buckets_retry_after(
+    sdk_waits: list[float],
+) -> None:
+    config = SimulatorConfig(throttle=Throttle(capacity=1, refill_per_second=0.5))
+    with Simulator(config) as sim:
+        batch = client(sim).batch_account
+        batch.get_keys(placeholders.RESOURCE_GROUP, placeholders.ACCOUNT_NAME, **HTTP_OK)
+        with pytest.raises(HttpResponseError) as caught:
+            batch.get_keys(
+                placeholders.RESOURCE_GROUP, placeholders.ACCOUNT_NAME, retry_total=1, **HTTP_OK
+            )
+    assert caught.value.status_code == 429
+    assert caught.value.error is not None
+    assert caught.value.error.code == "SubscriptionRequestsThrottled"
+    assert sdk_waits == [2.0]  # one token missing at 0.5/s: Retry-After: 2
+
+
+def test_configured_retry_after_ms_keeps_whole_second_retry_after_for_this_azure_core(
+    sdk_waits: list[float],
+) -> None:
+    """azure-core 1.41 reads Retry-After before retry-after-ms (facts §8 describes older
+    releases, which read retry-after-ms first); the opt-in header never shortens Retry-After."""
+    with Simulator(SimulatorConfig(retry_after_ms=True)) as sim:
+        sim.add_fault(kind="throttle", first=1, retry_after=0.3)
+        client(sim).batch_account.get_keys(
+            placeholders.RESOURCE_GROUP, placeholders.ACCOUNT_NAME, **HTTP_OK
+        )
+    assert sdk_waits == [1.0]
