@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
+from pytest_batchkeys.safeload import LoadRefused, read_bytes, yaml_load
 
 Action = Literal["replay", "record", "rerecord"]
 FORMAT_VERSION: Final = 1
@@ -65,7 +66,9 @@ def read_cassette(path: Path) -> CassetteData:
     text = _read_text(path)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
+        data = yaml_load(text, source=f"Cassette {_where(path)}", loader=loader)
+    except LoadRefused as exc:
+        raise limit_error(exc) from None
     except yaml.constructor.ConstructorError as exc:
         raise CassetteError(
             f"Cassette {_where(path)} uses the YAML tag {_tag(exc)}{_at(exc)}, which is not "
@@ -109,6 +112,13 @@ def _tag(exc: Exception) -> str:
     return repr(match.group(1).replace("tag:yaml.org,2002:", "!!"))
 
 
+def limit_error(exc: LoadRefused) -> CassetteError:
+    """The CassetteError for a cassette refused by a safeload limit (size, depth, aliases, type)."""
+    return CassetteError(
+        f"{exc}. Nothing was replayed and the file is kept. " + REMEDY, anchor="input-limits"
+    )
+
+
 def _read_text(path: Path) -> str:
     """The file's text, or a CassetteError for a directory, an empty file or binary data."""
     if path.is_dir():
@@ -119,7 +129,9 @@ def _read_text(path: Path) -> str:
             anchor="cassette-unreadable",
         )
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
+    except LoadRefused as exc:
+        raise limit_error(LoadRefused(f"Cassette {_where(path)}", exc.problem)) from None
     except OSError as exc:
         raise CassetteError(
             f"Cassette {_where(path)} cannot be read: {exc.strerror or type(exc).__name__}. "

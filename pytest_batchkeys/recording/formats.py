@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
-from pytest_batchkeys.safeload import yaml_dump, yaml_load
+from pytest_batchkeys.safeload import LoadRefused, json_load, read_bytes, yaml_dump, yaml_load
 
 Kind = Literal["vcr-yaml", "vcr-json", "test-proxy"]
 
@@ -65,7 +65,9 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
 def _read_text(path: Path) -> str:
     """The file's text, or CassetteError saying why it cannot be read."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_bytes(path).decode("utf-8")
+    except LoadRefused as exc:
+        raise CassetteError(str(exc)) from None
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -76,13 +78,17 @@ def _parse(path: Path, text: str) -> tuple[Any, bool]:
     """(data, is_json): JSON for .json files or text starting with '{', else YAML."""
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            return json.loads(text), True
+            return json_load(text, source=str(path)), True
+        except LoadRefused as exc:
+            raise CassetteError(str(exc)) from None
         except json.JSONDecodeError as exc:
             if path.suffix.lower() == ".json":
                 where = f"line {exc.lineno} column {exc.colno}"
                 raise CassetteError(f"{path}: invalid JSON ({exc.msg}, {where})") from None
     try:
-        return yaml_load(text), False
+        return yaml_load(text, source=str(path)), False
+    except LoadRefused as exc:
+        raise CassetteError(str(exc)) from None
     except Exception as exc:  # yaml.YAMLError; its str() quotes the file, so only the mark is used
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
