@@ -134,6 +134,11 @@ def _too_deep(source: str, limits: Limits) -> LoadRefused:
     )
 
 
+def _unreadable_value(source: str, exc: Exception) -> LoadRefused:
+    reason = str(exc).split(";")[0]
+    return LoadRefused(source, f"holds a value that cannot be read ({reason}); refused")
+
+
 def check_yaml_node(root: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a composed YAML graph that is recursive, too deep or too large once expanded.
 
@@ -190,7 +195,10 @@ def _documents(text: str, source: str, loader_class: Any, limits: Limits) -> Ite
         while loader.check_node():
             node = loader.get_node()
             check_yaml_node(node, source, limits)
-            yield loader.construct_document(node)
+            try:
+                yield loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+                raise _unreadable_value(source, exc) from None
     finally:
         loader.dispose()
 
@@ -234,6 +242,10 @@ def json_load(text: str | bytes, *, source: str = "<text>", limits: Limits = DEF
         data = json.loads(text)
     except RecursionError:
         raise _too_deep(source, limits) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. an integer of 5,000 digits
+        raise _unreadable_value(source, exc) from None
     check_tree(data, source, limits)
     return data
 

@@ -10,6 +10,7 @@ from typing import TextIO
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.formats import (
     collect_files,
+    crash_message,
     interactions_of,
     load_recording,
     save_recording,
@@ -29,6 +30,9 @@ def scrub_main(args: argparse.Namespace, out: TextIO | None = None) -> int:
             result = scrub_cassette_file(path, ScrubRules(), check_only=check)
         except CassetteError as exc:
             errors.append(exc.message)
+            continue
+        except Exception as exc:  # a crash on one file is exit 2 for that file, never exit 1
+            errors.append(crash_message(path, exc))
             continue
         if result.changed:
             changed += 1

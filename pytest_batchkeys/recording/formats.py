@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
+from pytest_batchkeys.recording.validate import check_cassette, check_interactions
 from pytest_batchkeys.safeload import LoadRefused, json_load, read_bytes, yaml_dump, yaml_load
 
 Kind = Literal["vcr-yaml", "vcr-json", "test-proxy"]
@@ -60,6 +61,16 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
         else:
             errors.append(f"{path}: no such file or directory")
     return list(dict.fromkeys(files)), errors
+
+
+def crash_message(path: str | os.PathLike[str], exc: BaseException) -> str:
+    """The error line for a file a command failed on unexpectedly; the file was not written."""
+    # Only the exception's type is shown: its text could quote a secret from the file.
+    return (
+        f"{path}: could not be processed ({type(exc).__name__}); the file was left unchanged. "
+        "This is a bug in pytest-batchkeys: please report it with the file's shape (not its "
+        "secrets)."
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -240,6 +251,15 @@ def interactions_of(recording: Recording) -> list[dict[str, Any]]:
     if recording.kind == "test-proxy":
         return [entry_to_interaction(e) for e in recording.data["Entries"] if isinstance(e, dict)]
     return [i for i in recording.data["interactions"] if isinstance(i, dict)]
+
+
+def check_recording(recording: Recording) -> None:
+    """CassetteError unless replay could use it: the validator replay uses, for every format."""
+    where = str(recording.path)
+    if recording.kind == "test-proxy":
+        check_interactions(where, interactions_of(recording))
+    else:
+        check_cassette(where, recording.data)
 
 
 def with_interactions(recording: Recording, interactions: list[dict[str, Any]]) -> Recording:
