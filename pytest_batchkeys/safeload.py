@@ -13,7 +13,6 @@ import functools
 import json
 import os
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -188,19 +187,13 @@ def check_tree(data: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
             stack.extend((value, depth + 1) for value in item)
 
 
-def _documents(text: str, source: str, loader_class: Any, limits: Limits) -> Iterator[Any]:
-    """Each YAML document of `text`, checked as a node graph before it is constructed."""
-    loader = loader_class(text)
+def _construct(loader: Any, node: Any, source: str, limits: Limits) -> Any:
+    """The data of one composed document, once its graph passed the limits."""
+    check_yaml_node(node, source, limits)
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            check_yaml_node(node, source, limits)
-            try:
-                yield loader.construct_document(node)
-            except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
-                raise _unreadable_value(source, exc) from None
-    finally:
-        loader.dispose()
+        return loader.construct_document(node)
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+        raise _unreadable_value(source, exc) from None
 
 
 def yaml_load(
@@ -215,14 +208,12 @@ def yaml_load(
     `loader` is a SafeLoader subclass (default: the recording loader); yaml.YAMLError for bad
     syntax or a second document, LoadRefused for a limit.
     """
-    import yaml
-
-    loader_class = loader or _yaml_loader()
-    documents = _documents(text, source, loader_class, limits)
-    first = next(documents, None)
-    if next(documents, None) is not None:
-        raise yaml.YAMLError("expected a single document in the stream, but found another one")
-    return first
+    reader = (loader or _yaml_loader())(text)
+    try:
+        node = reader.get_single_node()
+        return None if node is None else _construct(reader, node, source, limits)
+    finally:
+        reader.dispose()
 
 
 def yaml_load_all(
@@ -233,7 +224,14 @@ def yaml_load_all(
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Any]:
     """Every YAML document of a stream, parsed safely within the limits."""
-    return list(_documents(text, source, loader or _yaml_loader(), limits))
+    reader = (loader or _yaml_loader())(text)
+    try:
+        documents = []
+        while reader.check_node():
+            documents.append(_construct(reader, reader.get_node(), source, limits))
+        return documents
+    finally:
+        reader.dispose()
 
 
 def json_load(text: str | bytes, *, source: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> Any:

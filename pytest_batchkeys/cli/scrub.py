@@ -31,6 +31,9 @@ def scrub_main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         except CassetteError as exc:
             errors.append(exc.message)
             continue
+        except OSError as exc:
+            errors.append(f"{path}: cannot write the scrubbed file ({exc.strerror}); it is kept")
+            continue
         except Exception as exc:  # a crash on one file is exit 2 for that file, never exit 1
             errors.append(crash_message(path, exc))
             continue
