@@ -72,6 +72,12 @@ def _check_regular(path: Path, mode: int, size: int, limits: Limits) -> None:
         )
 
 
+def check_regular_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> None:
+    """LoadRefused unless `path` is a regular file within the size limit (OSError if missing)."""
+    info = os.stat(path)
+    _check_regular(Path(path), info.st_mode, info.st_size, limits)
+
+
 def read_bytes(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of a regular file no larger than the limit; LoadRefused otherwise.
 
@@ -80,8 +86,7 @@ def read_bytes(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) ->
     OSError (missing file, no permission) is left to the caller.
     """
     target = Path(path)
-    info = os.stat(target)
-    _check_regular(target, info.st_mode, info.st_size, limits)
+    check_regular_file(target, limits)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(target, flags)
     with os.fdopen(fd, "rb") as handle:

@@ -17,7 +17,14 @@ from typing import Any, Literal
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
 from pytest_batchkeys.recording.validate import check_cassette, check_interactions
-from pytest_batchkeys.safeload import LoadRefused, json_load, read_bytes, yaml_dump, yaml_load
+from pytest_batchkeys.safeload import (
+    LoadRefused,
+    check_regular_file,
+    json_load,
+    read_bytes,
+    yaml_dump,
+    yaml_load,
+)
 
 Kind = Literal["vcr-yaml", "vcr-json", "test-proxy"]
 
@@ -58,6 +65,11 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             files.extend(p for p in found if p.is_file())
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            try:
+                check_regular_file(path)
+            except LoadRefused as exc:
+                errors.append(str(exc))
         else:
             errors.append(f"{path}: no such file or directory")
     return list(dict.fromkeys(files)), errors
