@@ -27,7 +27,7 @@ def serve_main(args: argparse.Namespace) -> int:
         return 2
     try:
         config = load_config(args.config) if args.config else None
-        sim = Simulator(config, host=host, port=args.port).start()
+        sim = Simulator(config, host=host, port=args.port, allow_remote=args.allow_remote).start()
     except ConfigError as exc:
         print(f"batchkeys serve: {exc}", file=sys.stderr)
         return 2
