@@ -9,6 +9,7 @@ from typing import TextIO
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.formats import (
+    check_recording,
     collect_files,
     crash_message,
     interactions_of,
@@ -59,6 +60,7 @@ def scrub_cassette_file(
     """Scrub a vcrpy (YAML/JSON) or test-proxy file in place, atomically, keeping its format."""
 
     recording = load_recording(path)
+    check_recording(recording)  # what replay and verify cannot use is not rewritten either
     scrubbed, dropped, replaced = scrub_counted(interactions_of(recording), rules or ScrubRules())
     updated = with_interactions(recording, scrubbed)
     changed = updated.data != recording.data
