@@ -217,6 +217,8 @@ def yaml_load(
     try:
         node = reader.get_single_node()
         return None if node is None else _construct(reader, node, source, limits)
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise _too_deep(source, limits) from None
     finally:
         reader.dispose()
 
@@ -235,6 +237,8 @@ def yaml_load_all(
         while reader.check_node():
             documents.append(_construct(reader, reader.get_node(), source, limits))
         return documents
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise _too_deep(source, limits) from None
     finally:
         reader.dispose()
 

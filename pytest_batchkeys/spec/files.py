@@ -101,14 +101,13 @@ def _yaml_loader() -> Any:
     """A SafeLoader that leaves 2026-08-01 a string: api-versions are text, not dates."""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    _Loader.yaml_implicit_resolvers = {
+    # The pure-Python loader: its syntax errors name the place better than libyaml's.
+    loader: Any = type("_SpecLoader", (yaml.SafeLoader,), {})
+    loader.yaml_implicit_resolvers = {
         first: [item for item in resolvers if item[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return _Loader
+    return loader
 
 
 def _stringify_keys(node: Any) -> Any:
