@@ -1,6 +1,7 @@
 """The corpus of bad inputs (tests/helpers/bad_corpus.py): each ends in time, cleanly, as pinned.
 
-Every case must end under its time limit with its exit code (HTTP status for raw requests) and
+Every case must end under its time limit (5 s; a whole in-process pytest session gets 5 s more for
+its own set-up on a loaded machine) with its exit code (HTTP status for raw requests) and
 message fragment, with no INTERNALERROR, no raw traceback, and its files unchanged. CLI cases run
 in-process under SIGALRM, so a hang fails the case instead of the run; bench/bench_bad_inputs.py
 runs the same corpus as real processes and prints the table docs/reliability.md summarises.
@@ -96,11 +97,12 @@ def test_pytest_case(
         result = pytester.runpytest("-p", "no:randomly", *args)
         return int(result.ret), result.stdout.str() + result.stderr.str()
 
-    with _time_limit(corpus.TIME_LIMIT):
+    limit = corpus.TIME_LIMIT + corpus.SESSION_ALLOWANCE
+    with _time_limit(limit):
         code, output, seconds = corpus.timed(run)
     after = corpus.snapshot(pytester.path, case)
     outcome = corpus.Outcome(code, output, seconds, corpus.changed(before, after))
-    assert outcome.problems(case) == [], output
+    assert outcome.problems(case, limit) == [], output
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.kind == "http"], ids=lambda c: c.id)
