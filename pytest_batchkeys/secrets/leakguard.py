@@ -401,11 +401,12 @@ def leaf_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 def _parse_structured(text: str) -> Any:
     """The text parsed as JSON, else YAML (lazily imported), else None."""
+    from pytest_batchkeys.safeload import json_load, yaml_load
+
     try:
-        return json.loads(text)
+        return json_load(text)
     except ValueError:
         pass
-    from pytest_batchkeys.safeload import yaml_load
 
     try:
         return yaml_load(text)

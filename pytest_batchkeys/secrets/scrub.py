@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from pytest_batchkeys.safeload import json_load
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.leakguard import (
     MIN_SECRET_LENGTH,
@@ -224,7 +225,7 @@ def parse_json_body(text: str) -> Any:
     if text.lstrip()[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(text)
+        return json_load(text)  # bounded: a body nested 100,000 deep is "not JSON", no crash
     except ValueError:
         return None
 

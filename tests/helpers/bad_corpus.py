@@ -290,6 +290,14 @@ CASSETTES: Final[list[tuple[str, Content, str, str]]] = [
     ("sparse-200mb", SPARSE, "safeload.MAX_FILE_BYTES", "safeload.MAX_FILE_BYTES"),
 ]
 
+#: Cassettes that load but whose recorded response body is hostile JSON: a contract finding for
+#: verify (exit 1), nothing to scrub (exit 0), and a replayed test that only checks the status
+#: passes (exit 0). (id, body, fragment of verify)
+BODIES: Final[list[tuple[str, str, str]]] = [
+    ("body-deep-json", "[" * 100_000 + "]" * 100_000, "safeload.MAX_DEPTH"),
+    ("body-huge-int", '{"primary": ' + _HUGE_INT + "}", "4300 digits"),
+]
+
 #: Files only `verify` and `scrub` read (JSON cassettes and Azure SDK test-proxy recordings).
 RECORDINGS: Final[list[tuple[str, str, Content, str]]] = [
     ("json-deep-100k", "deep.json", deep_json(100_000), "safeload.MAX_DEPTH"),
@@ -526,6 +534,15 @@ def _cassette_cases() -> list[Case]:
         file = ("bad.yaml", content)
         cases.append(Case(f"verify/{name}", "cli", (file,), ("verify", "{dir}/bad.yaml"), 2, tools))
         cases.append(Case(f"scrub/{name}", "cli", (file,), ("scrub", "{dir}/bad.yaml"), 2, tools))
+    for name, body, fragment in BODIES:
+        content = _cassette(_good(body=body))
+        file = ("bad.yaml", content)
+        cases.append(Case(f"replay/{name}", "pytest", ((CASSETTE, content),), (), 1, fragment))
+        cases.append(
+            Case(f"verify/{name}", "cli", (file,), ("verify", "{dir}/bad.yaml"), 1, fragment)
+        )
+        args = ("scrub", "{dir}/bad.yaml")
+        cases.append(Case(f"scrub/{name}", "cli", (file,), args, 0, "0 changed"))
     for name, file_name, content, fragment in RECORDINGS:
         file = (file_name, content)
         target = f"{{dir}}/{file_name}"
