@@ -63,6 +63,13 @@ def _format(problem: str) -> Callable[[Path], str]:
     return lambda p: f"Cassette {p} {problem}. {SHAPE} {REMEDY} {FORMAT}"
 
 
+def _field(field: str, problem: str) -> Callable[[Path], str]:
+    return lambda p: (
+        f"Cassette {p}, interaction 1, field {field}: {problem}. vcrpy cannot replay it and "
+        f"verify cannot check it. {REMEDY} {FORMAT}"
+    )
+
+
 def _interaction_without(where: str, key: str) -> str:
     item = cb.interaction()
     del item[where][key]
@@ -117,9 +124,9 @@ CASSETTES: list[tuple[str, bytes | None, Callable[[Path], str]]] = [
         "unsupported-format-version",
         GOOD.replace("version: 1", "version: 2").encode(),
         lambda p: (
-            f"Cassette {p} has format version 2; pytest-batchkeys reads vcrpy's cassette "
-            f"format version 1 only (vcrpy 1.0 and later). Was it written by another tool or a newer "
-            f"vcrpy? {REMEDY} {FORMAT}"
+            f"Cassette {p} has format version 2 (a number); pytest-batchkeys reads vcrpy's "
+            "cassette format version 1 (the number) only (vcrpy 1.0 and later). Was it written by "
+            f"another tool or a newer vcrpy? {REMEDY} {FORMAT}"
         ),
     ),
     ("missing-version", GOOD.replace("version: 1\n", "").encode(), _format("has no 'version' key")),
@@ -171,42 +178,37 @@ CASSETTES: list[tuple[str, bytes | None, Callable[[Path], str]]] = [
     (
         "interaction-not-a-mapping",
         b"interactions: [just a string]\nversion: 1\n",
-        _format(
-            "has an unusable interaction 1: it is a string, not a mapping with 'request' and "
-            "'response'"
-        ),
+        _field("(interaction)", "is a string, not a mapping with 'request' and 'response'"),
     ),
     (
         "interaction-without-request",
         _without_top("request").encode(),
-        _format("has an unusable interaction 1: 'request' is missing or not a mapping"),
+        _field("request", "is null, not a mapping"),
     ),
     (
         "interaction-without-response",
         _without_top("response").encode(),
-        _format("has an unusable interaction 1: 'response' is missing or not a mapping"),
+        _field("response", "is null, not a mapping"),
     ),
     (
         "response-without-status",
         _interaction_without("response", "status").encode(),
-        _format("has an unusable interaction 1: the response has no integer status 'code'"),
+        _field("response.status", "is missing or not a mapping with 'code' and 'message'"),
     ),
     (
         "status-code-a-string",
         GOOD.replace("code: 200", "code: '200'").encode(),
-        _format("has an unusable interaction 1: the response has no integer status 'code'"),
+        _field("response.status.code", "is a string ('200'), not an integer"),
     ),
     (
         "response-without-body",
         _interaction_without("response", "body").encode(),
-        _format(
-            "has an unusable interaction 1: the response has no 'body' mapping with a 'string'"
-        ),
+        _field("response.body", "is not a mapping with a 'string' (text, binary data or null)"),
     ),
     (
         "request-without-headers",
         _interaction_without("request", "headers").encode(),
-        _format("has an unusable interaction 1: the request has no 'headers'"),
+        _field("request", "has no 'headers'"),
     ),
     (
         "pre-1.0-list-format",
@@ -462,7 +464,11 @@ SPECS: list[tuple[str, Callable[[Path], Path], Callable[[Path], str] | None]] = 
     (
         "directory",
         _directory,
-        lambda p: f"Spec file {p} is not readable (Is a directory). {SPEC_HINT} {SPEC_ANCHOR}",
+        lambda p: (
+            f"Spec file {p} is a directory; only regular files are read (refused at once). "
+            "Nothing was loaded. Point the spec setting at the listKeys spec itself, or leave it "
+            "unset to use the bundled contract. [see docs/troubleshooting.md#input-limits]"
+        ),
     ),
     ("empty-file", _text(""), None),
     ("top-level-list", _text("- swagger: '2.0'\n"), None),

@@ -15,6 +15,7 @@ import requests
 
 from pytest_batchkeys.checks.violations import Problem, describe_value
 from pytest_batchkeys.recording.interactions import path_parameters
+from pytest_batchkeys.safeload import LoadRefused, json_load
 
 __all__ = [
     "AZURE",
@@ -90,6 +91,8 @@ def _json_error_text(content: bytes, error: ValueError) -> str:
             f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg} "
             f"({len(content)} bytes)"
         )
+    if isinstance(error, LoadRefused):
+        return f"the JSON {error.problem} ({len(content)} bytes)"
     return f"the body is not UTF-8 text ({len(content)} bytes)"
 
 
@@ -98,7 +101,7 @@ def parse_body(content: bytes) -> tuple[Any, str | None]:
     if not content.strip():
         return _NOT_PARSED, "the body is empty"
     try:
-        return json.loads(content), None
+        return json_load(content), None
     except ValueError as error:
         return _NOT_PARSED, _json_error_text(content, error)
 

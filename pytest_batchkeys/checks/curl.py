@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from pytest_batchkeys.recording.interactions import is_secret_header, redacted_header_value
+from pytest_batchkeys.safeload import json_load
 from pytest_batchkeys.secrets.placeholders import REDACTED
 
 __all__ = ["SECRET_FIELDS", "curl_line"]
@@ -65,7 +66,7 @@ def _redacted_json(value: Any) -> Any:
 def _redacted_body(body: str) -> str:
     """A request body with secret fields replaced (JSON or form), cut to a readable length."""
     try:
-        text = json.dumps(_redacted_json(json.loads(body)), separators=(",", ":"))
+        text = json.dumps(_redacted_json(json_load(body)), separators=(",", ":"))
     except ValueError:
         pairs = parse_qsl(body, keep_blank_values=True)
         text = urlencode(_redacted_pairs(pairs)) if pairs and "=" in body else body

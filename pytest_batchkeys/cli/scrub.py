@@ -9,7 +9,9 @@ from typing import TextIO
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.formats import (
+    check_recording,
     collect_files,
+    crash_message,
     interactions_of,
     load_recording,
     save_recording,
@@ -29,6 +31,12 @@ def scrub_main(args: argparse.Namespace, out: TextIO | None = None) -> int:
             result = scrub_cassette_file(path, ScrubRules(), check_only=check)
         except CassetteError as exc:
             errors.append(exc.message)
+            continue
+        except OSError as exc:
+            errors.append(f"{path}: cannot write the scrubbed file ({exc.strerror}); it is kept")
+            continue
+        except Exception as exc:  # a crash on one file is exit 2 for that file, never exit 1
+            errors.append(crash_message(path, exc))
             continue
         if result.changed:
             changed += 1
@@ -52,6 +60,7 @@ def scrub_cassette_file(
     """Scrub a vcrpy (YAML/JSON) or test-proxy file in place, atomically, keeping its format."""
 
     recording = load_recording(path)
+    check_recording(recording)  # what replay and verify cannot use is not rewritten either
     scrubbed, dropped, replaced = scrub_counted(interactions_of(recording), rules or ScrubRules())
     updated = with_interactions(recording, scrubbed)
     changed = updated.data != recording.data

@@ -34,7 +34,9 @@ def serve_main(args: argparse.Namespace) -> int:
         return 2
     try:
         config = load_config(args.config) if args.config else None
-        sim = Simulator(config, host=host, port=args.port, tls=args.tls)
+        sim = Simulator(
+            config, host=host, port=args.port, tls=args.tls, allow_remote=args.allow_remote
+        )
         ca_file = _write_ca(sim, args.ca_file) if args.tls else None
         sim.start()
     except ConfigError as exc:

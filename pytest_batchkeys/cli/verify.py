@@ -21,7 +21,9 @@ from urllib.parse import unquote_plus, urlsplit
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.formats import (
     Recording,
+    check_recording,
     collect_files,
+    crash_message,
     interactions_of,
     load_recording,
 )
@@ -285,10 +287,14 @@ def run_verify(paths: list[str]) -> Report:
     for path in files:
         try:
             recording = load_recording(path)
+            check_recording(recording)
+            issues, exchanges = verify_recording(recording, str(path))
         except CassetteError as exc:
             report.errors.append(exc.message)
             continue
-        issues, exchanges = verify_recording(recording, str(path))
+        except Exception as exc:  # a crash on one file is exit 2 for that file, never exit 1
+            report.errors.append(crash_message(path, exc))
+            continue
         report.files += 1
         report.exchanges += exchanges
         report.issues.extend(issues)

@@ -11,11 +11,16 @@ from typing import Any, Final, Literal
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
+from pytest_batchkeys.recording.validate import (
+    FORMAT_VERSION,
+    METADATA_KEY,
+    REMEDY,
+    check_cassette,
+)
+from pytest_batchkeys.safeload import LoadRefused, read_bytes, yaml_load
 
 Action = Literal["replay", "record", "rerecord"]
-FORMAT_VERSION: Final = 1
 MATCH_ON: Final = ("method", "path", "query")
-METADATA_KEY: Final = "batchkeys"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,34 +35,6 @@ def _where(path: Path) -> str:
     return str(path)
 
 
-#: What to do about an existing cassette that cannot be used (record mode never replaces one).
-REMEDY: Final = (
-    "Restore it from version control, or record it again with --batch-record=all "
-    "(plain --batch-record keeps existing cassettes, broken ones included)."
-)
-_EXPECTED_SHAPE: Final = (
-    f"Expected a vcrpy cassette: a mapping with 'interactions' (a list) and 'version: "
-    f"{FORMAT_VERSION}'."
-)
-_KINDS: Final = {
-    "str": "a string",
-    "int": "a number",
-    "float": "a number",
-    "bool": "a boolean",
-    "NoneType": "null",
-    "list": "a list",
-    "dict": "a mapping",
-    "bytes": "binary data",
-    "datetime": "a date",
-    "date": "a date",
-}
-
-
-def _kind(value: Any) -> str:
-    """A reader's name for a YAML value's type: 'a string', 'a list', 'null'..."""
-    return _KINDS.get(type(value).__name__, f"a {type(value).__name__}")
-
-
 def read_cassette(path: Path) -> CassetteData:
     """Parse and validate a vcrpy YAML cassette; CassetteError says exactly what is wrong."""
     import yaml
@@ -65,7 +42,9 @@ def read_cassette(path: Path) -> CassetteData:
     text = _read_text(path)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
+        data = yaml_load(text, source=f"Cassette {_where(path)}", loader=loader)
+    except LoadRefused as exc:
+        raise limit_error(exc) from None
     except yaml.constructor.ConstructorError as exc:
         raise CassetteError(
             f"Cassette {_where(path)} uses the YAML tag {_tag(exc)}{_at(exc)}, which is not "
@@ -109,6 +88,13 @@ def _tag(exc: Exception) -> str:
     return repr(match.group(1).replace("tag:yaml.org,2002:", "!!"))
 
 
+def limit_error(exc: LoadRefused) -> CassetteError:
+    """The CassetteError for a cassette refused by a safeload limit (size, depth, aliases, type)."""
+    return CassetteError(
+        f"{exc}. Nothing was replayed and the file is kept. " + REMEDY, anchor="input-limits"
+    )
+
+
 def _read_text(path: Path) -> str:
     """The file's text, or a CassetteError for a directory, an empty file or binary data."""
     if path.is_dir():
@@ -119,7 +105,9 @@ def _read_text(path: Path) -> str:
             anchor="cassette-unreadable",
         )
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
+    except LoadRefused as exc:
+        raise limit_error(LoadRefused(f"Cassette {_where(path)}", exc.problem)) from None
     except OSError as exc:
         raise CassetteError(
             f"Cassette {_where(path)} cannot be read: {exc.strerror or type(exc).__name__}. "
@@ -147,84 +135,10 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _format_error(path: Path, problem: str) -> CassetteError:
-    """A CassetteError for a file that parses but is not a usable vcrpy cassette."""
-    return CassetteError(
-        f"Cassette {_where(path)} {problem}. {_EXPECTED_SHAPE} {REMEDY}",
-        anchor="cassette-format",
-    )
-
-
 def _validate(path: Path, data: Any) -> CassetteData:
-    """Check the vcrpy format version and shape of every interaction."""
-    if isinstance(data, list):
-        raise CassetteError(
-            f"Cassette {_where(path)} is in the pre-1.0 vcrpy format (a bare list of "
-            f"interactions). {_EXPECTED_SHAPE} vcrpy converts old cassettes with `python -m "
-            f"vcr.migration {_where(path)}`; or record it again with --batch-record=all.",
-            anchor="cassette-format",
-        )
-    if not isinstance(data, dict):
-        raise _format_error(path, f"holds {_kind(data)} at the top level, not a mapping")
-    if "interactions" not in data:
-        keys = ", ".join(map(str, data)) or "none"
-        raise _format_error(path, f"has no 'interactions' key (keys found: {keys})")
-    if "version" not in data:
-        raise _format_error(path, "has no 'version' key")
-    version = data["version"]
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        raise CassetteError(
-            f"Cassette {_where(path)} has format version {version!r}; pytest-batchkeys reads "
-            f"vcrpy's cassette format version {FORMAT_VERSION} only (vcrpy 1.0 and later). Was "
-            "it written by another tool or a newer vcrpy? " + REMEDY,
-            anchor="cassette-format",
-        )
-    interactions = data["interactions"]
-    if not isinstance(interactions, list):
-        raise _format_error(path, f"has 'interactions' holding {_kind(interactions)}, not a list")
-    for number, item in enumerate(interactions, start=1):
-        problem = _interaction_problem(item)
-        if problem:
-            raise _format_error(path, f"has an unusable interaction {number}: {problem}")
-    for key in ("metadata", METADATA_KEY):
-        if not isinstance(data.get(key) or {}, dict):
-            raise _format_error(path, f"has {key!r} holding {_kind(data[key])}, not a mapping")
-    return CassetteData(interactions=interactions, metadata=dict(data.get(METADATA_KEY) or {}))
-
-
-_REQUEST_KEYS: Final = ("method", "uri", "body", "headers")
-
-
-def _interaction_problem(item: Any) -> str | None:
-    """What keeps vcrpy from replaying one serialized interaction, or None if it is usable."""
-    if not isinstance(item, dict):
-        return f"it is {_kind(item)}, not a mapping with 'request' and 'response'"
-    request, response = item.get("request"), item.get("response")
-    if not isinstance(request, dict):
-        return "'request' is missing or not a mapping"
-    if not isinstance(response, dict):
-        return "'response' is missing or not a mapping"
-    missing = [key for key in _REQUEST_KEYS if key not in request]
-    if missing:
-        return f"the request has no {', '.join(repr(key) for key in missing)}"
-    extra = sorted(str(key) for key in request if key not in _REQUEST_KEYS)
-    if extra:
-        return f"the request has unknown keys {', '.join(repr(key) for key in extra)}"
-    if not isinstance(request["method"], str) or not isinstance(request["uri"], str):
-        return "the request's 'method' and 'uri' must be strings"
-    if not isinstance(request["headers"], dict):
-        return "the request's 'headers' is not a mapping"
-    status = response.get("status")
-    if not isinstance(status, dict) or type(status.get("code")) is not int:
-        return "the response has no integer status 'code'"
-    if not isinstance(status.get("message"), str):
-        return "the response status has no 'message' string"
-    if not isinstance(response.get("headers"), dict):
-        return "the response has no 'headers' mapping"
-    body = response.get("body")
-    if not isinstance(body, dict) or not isinstance(body.get("string"), (str, bytes, type(None))):
-        return "the response has no 'body' mapping with a 'string'"
-    return None
+    """Check the vcrpy format version and every interaction (the validator verify uses too)."""
+    interactions, metadata = check_cassette(_where(path), data)
+    return CassetteData(interactions=interactions, metadata=metadata)
 
 
 def serialize_cassette(interactions: list[dict[str, Any]], metadata: Mapping[str, Any]) -> str:

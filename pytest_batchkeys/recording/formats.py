@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
-from pytest_batchkeys.safeload import yaml_dump, yaml_load
+from pytest_batchkeys.recording.validate import check_cassette, check_interactions
+from pytest_batchkeys.safeload import (
+    LoadRefused,
+    check_regular_file,
+    json_load,
+    read_bytes,
+    yaml_dump,
+    yaml_load,
+)
 
 Kind = Literal["vcr-yaml", "vcr-json", "test-proxy"]
 
@@ -57,15 +65,32 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], 
             files.extend(p for p in found if p.is_file())
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            try:
+                check_regular_file(path)
+            except LoadRefused as exc:
+                errors.append(str(exc))
         else:
             errors.append(f"{path}: no such file or directory")
     return list(dict.fromkeys(files)), errors
 
 
+def crash_message(path: str | os.PathLike[str], exc: BaseException) -> str:
+    """The error line for a file a command failed on unexpectedly; the file was not written."""
+    # Only the exception's type is shown: its text could quote a secret from the file.
+    return (
+        f"{path}: could not be processed ({type(exc).__name__}); the file was left unchanged. "
+        "This is a bug in pytest-batchkeys: please report it with the file's shape (not its "
+        "secrets)."
+    )
+
+
 def _read_text(path: Path) -> str:
     """The file's text, or CassetteError saying why it cannot be read."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_bytes(path).decode("utf-8")
+    except LoadRefused as exc:
+        raise CassetteError(str(exc)) from None
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -76,13 +101,17 @@ def _parse(path: Path, text: str) -> tuple[Any, bool]:
     """(data, is_json): JSON for .json files or text starting with '{', else YAML."""
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            return json.loads(text), True
+            return json_load(text, source=str(path)), True
+        except LoadRefused as exc:
+            raise CassetteError(str(exc)) from None
         except json.JSONDecodeError as exc:
             if path.suffix.lower() == ".json":
                 where = f"line {exc.lineno} column {exc.colno}"
                 raise CassetteError(f"{path}: invalid JSON ({exc.msg}, {where})") from None
     try:
-        return yaml_load(text), False
+        return yaml_load(text, source=str(path)), False
+    except LoadRefused as exc:
+        raise CassetteError(str(exc)) from None
     except Exception as exc:  # yaml.YAMLError; its str() quotes the file, so only the mark is used
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -234,6 +263,15 @@ def interactions_of(recording: Recording) -> list[dict[str, Any]]:
     if recording.kind == "test-proxy":
         return [entry_to_interaction(e) for e in recording.data["Entries"] if isinstance(e, dict)]
     return [i for i in recording.data["interactions"] if isinstance(i, dict)]
+
+
+def check_recording(recording: Recording) -> None:
+    """CassetteError unless replay could use it: the validator replay uses, for every format."""
+    where = str(recording.path)
+    if recording.kind == "test-proxy":
+        check_interactions(where, interactions_of(recording))
+    else:
+        check_cassette(where, recording.data)
 
 
 def with_interactions(recording: Recording, interactions: list[dict[str, Any]]) -> Recording:

@@ -18,6 +18,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPHeaderDict, HTTPResponse
 
+from pytest_batchkeys.safeload import json_load
 from pytest_batchkeys.secrets.placeholders import REDACTED, REDACTED_AUTHORIZATION
 
 #: Request headers whose values are credentials; a built case carries placeholders instead.
@@ -189,7 +190,6 @@ def case_headers(request: requests.PreparedRequest) -> dict[str, str]:
 
 def _request_body(request: requests.PreparedRequest) -> Any:
     """The request body for a case: parsed JSON, else the text; NOT_SET when empty."""
-    import json
 
     from schemathesis.core import NOT_SET
 
@@ -198,7 +198,7 @@ def _request_body(request: requests.PreparedRequest) -> Any:
         return NOT_SET
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     try:
-        return json.loads(text)
+        return json_load(text)
     except ValueError:
         return text
 

@@ -8,6 +8,8 @@ from typing import Any, Final
 import pytest
 
 from pytest_batchkeys.errors import BatchKeysError
+from pytest_batchkeys.recording.cassettes import limit_error
+from pytest_batchkeys.safeload import LoadRefused, read_bytes
 
 #: pytest-recording's (and pytest-vcr's) marker and autouse fixture name.
 VCR_MARKER: Final = "vcr"
@@ -56,10 +58,12 @@ class MetadataTolerantPersister:
         responses: list[Any] = []
         for path in dict.fromkeys([cassette_path, *self.extra_paths]):
             try:
-                with open(path, encoding="utf-8") as handle:
-                    loaded = deserialize(handle.read(), serializer)
+                text = read_bytes(path).decode("utf-8")
             except OSError:
                 continue
+            except LoadRefused as exc:
+                raise limit_error(exc) from None
+            loaded = deserialize(text, serializer)
             requests.extend(loaded[0])
             responses.extend(loaded[1])
         if not requests:

@@ -211,6 +211,21 @@ def _concrete_span(hay: str, pos: int, needle: _Needle) -> tuple[int, int] | Non
     return None
 
 
+def _merged_window(hay: str, pos: int, needle: _Needle) -> tuple[int, int]:
+    """(end of one window holding every form around the anchor hit at `pos` and the hits after
+    it that start inside the window, last of those hits).
+
+    Windows of nearby hits are merged so one regex search covers them all: a run of anchors (a
+    megabyte of 'A' against the 'AAAA==' placeholder) is searched once, not once per position.
+    """
+    last, high = pos, pos + needle.after
+    while True:
+        found = hay.rfind(needle.anchor, last + 1, high + len(needle.anchor) - 1)
+        if found == -1:
+            return high, last
+        last, high = found, found + needle.after
+
+
 class MultiMatcher:
     """Finds many values, each in every encoding, in one text: str.find on anchors, then a regex.
 
@@ -242,11 +257,12 @@ class MultiMatcher:
                     covered = span[1]
                     yield span[0], span[1], index
                 elif pos >= covered:
-                    low, high = max(0, pos - needle.before), pos + needle.after
-                    for match in needle.pattern.finditer(text, low, high):
-                        if match.start() <= pos < match.end():
+                    high, last = _merged_window(hay, pos, needle)
+                    for match in needle.pattern.finditer(text, max(0, pos - needle.before), high):
+                        if match.end() > covered:
                             covered = match.end()
                             yield match.start(), match.end(), index
+                    pos = last  # every hit up to `last` had its whole window searched just now
                 pos = hay.find(needle.anchor, pos + 1)
         if self._slow is not None:
             for match in self._slow.finditer(text):
@@ -489,11 +505,12 @@ def leaf_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 def _parse_structured(text: str) -> Any:
     """The text parsed as JSON, else YAML (lazily imported), else None."""
+    from pytest_batchkeys.safeload import json_load, yaml_load
+
     try:
-        return json.loads(text)
+        return json_load(text)
     except ValueError:
         pass
-    from pytest_batchkeys.safeload import yaml_load
 
     try:
         return yaml_load(text)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_batchkeys.safeload import json_load
 from pytest_batchkeys.secrets.identifiers import userinfo_secrets, without_userinfo
 from pytest_batchkeys.secrets.leakguard import REGISTRY, SecretRegistry
 from pytest_batchkeys.secrets.placeholders import REDACTED
@@ -62,14 +63,13 @@ class RedactingFilter(logging.Filter):
 
 def remember_keys(text: str | bytes | None, registry: SecretRegistry = REGISTRY) -> None:
     """Register the `primary`/`secondary` values of a listKeys-shaped JSON body as secrets."""
-    import json
 
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     if not text or ('"primary"' not in text and '"secondary"' not in text):
         return
     try:
-        payload = json.loads(text)
+        payload = json_load(text)
     except ValueError:
         return
     if isinstance(payload, dict):

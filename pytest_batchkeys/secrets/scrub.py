@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from pytest_batchkeys.safeload import json_load
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.encodings import whole_forms
 from pytest_batchkeys.secrets.fakes import assign_fakes, is_fake_key
@@ -273,7 +274,7 @@ def parse_json_body(text: str) -> Any:
     if text.lstrip()[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(text)
+        return json_load(text)  # bounded: a body nested 100,000 deep is "not JSON", no crash
     except ValueError:
         return None
 

@@ -290,7 +290,10 @@ class SimulatorApp:
                 f"The requested resource does not support http method '{method[:20]}'.",
                 headers=[("Allow", "POST")],
             ), FaultDecision()
-        body = _read_body(environ, config.max_body_bytes)
+        try:
+            body = _read_body(environ, config.max_body_bytes)
+        except (OSError, ValueError):  # werkzeug: invalid chunk size or a cut chunked body
+            return unreadable_body(config), FaultDecision()
         if body is None:
             reply = arm_error(
                 config.error("body_too_large"),
@@ -417,6 +420,14 @@ def _text(wsgi_value: str) -> str:
         return wsgi_value.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return wsgi_value
+
+
+def unreadable_body(config: SimulatorConfig) -> Reply:
+    """The 400 for a body that cannot be read (bad chunked encoding): client input, never 5xx."""
+    return arm_error(
+        config.error("invalid_body"),
+        "The request body cannot be read: its chunked transfer encoding is invalid.",
+    )
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 import uuid
@@ -290,6 +291,7 @@ def config_problems(config: SimulatorConfig) -> list[tuple[str, str]]:
         found.append(("max_body_bytes", "must be >= 0"))
     if not config.api_versions:
         found.append(("api_versions", "must list at least one api-version"))
+    found.extend(control_character_problems(config, ""))
     return found
 
 
@@ -301,6 +303,28 @@ def _form_problems(name: str, choice: ErrorChoice) -> list[tuple[str, str]]:
         return []
     known = f"not one of {', '.join(forms)}" if forms else "not settable for this situation"
     return [(f"errors.{name}.form", f"{choice.form!r} is {known}")]
+
+
+def control_character_problems(value: object, where: str) -> list[tuple[str, str]]:
+    """(key path, problem) for every text holding a control character such as CR or LF.
+
+    Config values end up in response headers (region, tenants, error codes); a line break in
+    one would let a config file inject a header, so none is accepted anywhere.
+    """
+    if isinstance(value, str):
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+            return [(where, f"{value[:40]!r} holds a control character (CR, LF, tab...)")]
+        return []
+    items: list[tuple[str, object]] = []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+        items = [(f"{where}.{name}" if where else name, item) for name, item in items]
+    elif isinstance(value, dict):
+        items = [(f"{where}.{key}", item) for key, item in value.items()]
+        items += [(f"{where} (key)", key) for key in value]
+    elif isinstance(value, list):
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+    return [problem for key, item in items for problem in control_character_problems(item, key)]
 
 
 def _account_problems(account: Account, where: str) -> list[tuple[str, str]]:

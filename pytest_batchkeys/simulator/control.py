@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from pytest_batchkeys.errors import ConfigError
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator.app import RequestRecord, SimulatorApp, SimulatorStats
 from pytest_batchkeys.simulator.arm import ensure_keys
@@ -34,6 +35,18 @@ DEFAULT_API_VERSION = "2026-08-01"
 ANY_SECRET = "simulator-accepts-any-secret"
 
 
+def refuse_remote_host(host: str, *, allow_remote: bool) -> None:
+    """ConfigError for a non-loopback bind address unless `allow_remote` (keys are in clear)."""
+    from pytest_batchkeys.simulator.server import is_loopback
+
+    if not allow_remote and not is_loopback(host):
+        raise ConfigError(
+            f"Simulator(host={host!r}): refusing to bind an address that is not loopback: the "
+            "simulator serves keys and tokens in clear. Use host='127.0.0.1', or pass "
+            "allow_remote=True (the CLI's --allow-remote) if you really mean it."
+        )
+
+
 class Simulator:
     """Local ARM listKeys + Entra token endpoint; `with Simulator() as sim:` serves on loopback."""
 
@@ -44,7 +57,9 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: bool = False,
+        allow_remote: bool = False,
     ) -> None:
+        refuse_remote_host(host, allow_remote=allow_remote)
         self.config = config if config is not None else SimulatorConfig()
         check_config(self.config)
         for sub in self.config.subscriptions:

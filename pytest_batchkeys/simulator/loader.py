@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import types
 import typing
 from pathlib import Path
 from typing import Any, Literal, Union
 
 from pytest_batchkeys.errors import ConfigError
+from pytest_batchkeys.safeload import LoadRefused, json_load, read_bytes, yaml_load
 from pytest_batchkeys.simulator.config import SimulatorConfig, check_config
 
 
@@ -48,20 +48,30 @@ def config_from_mapping(data: object) -> SimulatorConfig:
 
 
 def _read(path: Path, source: str) -> object:
+    """The parsed file, read through the bounded safeload loader; ConfigError names the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path).decode("utf-8")
+        if path.suffix.lower() == ".json":
+            return json_load(text, source=source)
+        return yaml_load(text, source=source, loader=_yaml_loader())
+    except LoadRefused as exc:
+        raise ConfigError(
+            f"simulator configuration {exc.source} {exc.problem}. Nothing was loaded.",
+            anchor="input-limits",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"simulator configuration {source}: cannot read it: {exc}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        import yaml
-
-        return yaml.safe_load(text)
     except (ValueError, ImportError) as exc:  # json.JSONDecodeError is a ValueError
         raise ConfigError(f"simulator configuration {source}: not valid JSON/YAML: {exc}") from None
     except Exception as exc:  # yaml.YAMLError without importing yaml's types eagerly
         raise ConfigError(f"simulator configuration {source}: not valid YAML: {exc}") from None
+
+
+def _yaml_loader() -> object:
+    """PyYAML's safe loader (C if available): dates stay dates, _scalar turns them into text."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _join(key: str, part: str) -> str:

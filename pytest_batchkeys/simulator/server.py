@@ -31,6 +31,15 @@ class QuietHandler(WSGIRequestHandler):
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
 
+    def parse_request(self) -> bool:
+        """Refuse HTTP/0.9 before reading headers: its answer would have no status line."""
+        words = self.raw_requestline.decode("iso-8859-1").split()
+        if len(words) == 2 or (len(words) == 3 and words[2].upper() == "HTTP/0.9"):
+            self.command = words[0] if words else ""
+            self.send_error(400, "HTTP/0.9 is not supported; send HTTP/1.0 or HTTP/1.1")
+            return False
+        return bool(super().parse_request())
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """ARM-shaped error for requests http.server rejects before the app sees them."""
         body = json.dumps(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_batchkeys.errors import SpecError
+from pytest_batchkeys.safeload import LoadRefused, json_load, read_bytes, yaml_load_all
 
 SPECS_DIR: Final = Path(__file__).parent / "bundled"
 BUNDLED_FILE: Final = SPECS_DIR / "listkeys-2026-08-01.json"
@@ -29,6 +30,12 @@ def read_spec_file(path: Path, label: str) -> dict[str, Any]:
         )
     try:
         document = parse_file(path)
+    except LoadRefused as exc:
+        raise SpecError(
+            f"{label} {exc.problem}. Nothing was loaded. Point the spec setting at "
+            "the listKeys spec itself, or leave it unset to use the bundled contract.",
+            anchor="input-limits",
+        ) from None
     except ParseProblem as exc:
         raise SpecError(
             f"{label} is {exc}. Expected a Swagger 2.0 or OpenAPI 3.x document in YAML or JSON. "
@@ -44,9 +51,9 @@ def read_spec_file(path: Path, label: str) -> dict[str, Any]:
 
 
 def parse_file(path: Path) -> Any:
-    """The parsed content (keys as strings, dates kept as text), or ParseProblem."""
+    """The parsed content (keys as strings, dates kept as text); ParseProblem or LoadRefused."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParseProblem(
             f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start} cannot be "
@@ -56,27 +63,28 @@ def parse_file(path: Path) -> Any:
         raise ParseProblem(f"not readable ({exc.strerror})") from None
     suffix = path.suffix.lower()
     if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
-        return _parse_json(text)
-    return _stringify_keys(_parse_yaml(text))
+        return _parse_json(text, str(path))
+    return _stringify_keys(_parse_yaml(text, str(path)))
 
 
-def _parse_json(text: str) -> Any:
-    """JSON text parsed, or ParseProblem naming line and column."""
+def _parse_json(text: str, source: str) -> Any:
+    """JSON text parsed within the safeload limits, or ParseProblem naming line and column."""
     try:
-        return json.loads(text)
+        return json_load(text, source=source)
     except json.JSONDecodeError as exc:
         raise ParseProblem(
             f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
 
 
-def _parse_yaml(text: str) -> Any:
-    """YAML text parsed without timestamp conversion, or ParseProblem naming line and column."""
+def _parse_yaml(text: str, source: str) -> Any:
+    """YAML parsed within the limits, dates kept as text; ParseProblem names line and column."""
     import yaml
 
     try:
         # A trailing `---` (as in the seed) starts an empty second document; ignore empty ones.
-        documents = [d for d in yaml.load_all(text, Loader=_yaml_loader()) if d is not None]
+        loaded = yaml_load_all(text, source=source, loader=_yaml_loader())
+        documents = [d for d in loaded if d is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -93,14 +101,13 @@ def _yaml_loader() -> Any:
     """A SafeLoader that leaves 2026-08-01 a string: api-versions are text, not dates."""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    _Loader.yaml_implicit_resolvers = {
+    # The pure-Python loader: its syntax errors name the place better than libyaml's.
+    loader: Any = type("_SpecLoader", (yaml.SafeLoader,), {})
+    loader.yaml_implicit_resolvers = {
         first: [item for item in resolvers if item[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return _Loader
+    return loader
 
 
 def _stringify_keys(node: Any) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, Final
 from urllib.parse import unquote
 
 from pytest_batchkeys.errors import SpecError
+from pytest_batchkeys.safeload import LoadRefused
 from pytest_batchkeys.spec.files import SPECS_DIR, ParseProblem, bundled_data, parse_file
 
 
@@ -66,6 +67,8 @@ class Resolver:
                 data = parse_file(path)
             except ParseProblem as exc:
                 raise self.broken(ref, where, f"{file_part} is {exc}") from None
+            except LoadRefused as exc:
+                raise self.broken(ref, where, str(exc)) from None
             loaded = Source(data if isinstance(data, dict) else {}, path, file_part)
             self._files[path] = loaded
             return loaded

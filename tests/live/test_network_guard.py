@@ -169,3 +169,55 @@ def test_the_fake_itself_records_what_an_unguarded_run_would_send(outbound: Outb
         sock.connect(("203.0.113.7", 443))
     assert outbound.attempts == ["connect 203.0.113.7:443"]
     outbound.attempts.clear()
+
+
+def _udp_sendto() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.sendto(b"x", ("192.0.2.1", 53))  # TEST-NET-1: never routed
+
+
+def _raw_connect() -> None:
+    import _socket
+
+    with socket.socket() as sock:
+        _socket.socket.connect(sock, ("192.0.2.1", 9))
+
+
+def _raw_connect_ex() -> None:
+    import _socket
+
+    with socket.socket() as sock:
+        _socket.socket.connect_ex(sock, ("192.0.2.1", 9))
+
+
+@pytest.mark.parametrize(
+    ("attempt", "where"),
+    [
+        (_udp_sendto, "192.0.2.1:53"),
+        (lambda: socket.getaddrinfo("batchkeys-guard.invalid", 443), "batchkeys-guard.invalid:443"),
+        (lambda: socket.gethostbyname("batchkeys-guard.invalid"), "batchkeys-guard.invalid:0"),
+        (_raw_connect, "192.0.2.1:9"),
+        (_raw_connect_ex, "192.0.2.1:9"),
+    ],
+    ids=["udp-sendto", "dns-getaddrinfo", "dns-gethostbyname", "raw-connect", "raw-connect-ex"],
+)
+def test_guard_blocks_what_the_connect_wrappers_cannot_see(attempt: Any, where: str) -> None:
+    from pytest_batchkeys.live.network import GuardLog, NetworkBlocked, block_outbound
+
+    log = GuardLog()
+    with block_outbound(log, context="test_x"), pytest.raises(NetworkBlocked) as blocked:
+        attempt()
+    assert str(blocked.value).startswith(f"test_x tried to connect to {where}, but replay mode")
+    assert log.blocked == [where]
+
+
+def test_guard_leaves_loopback_open() -> None:
+    from pytest_batchkeys.live.network import GuardLog, block_outbound
+
+    log = GuardLog()
+    with block_outbound(log, context="test_x"):
+        socket.getaddrinfo("localhost", 80)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.sendto(b"x", ("127.0.0.1", 9))
+    assert log.blocked == []
+    socket.getaddrinfo("127.0.0.1", 80)  # outside the block the hook is inert

@@ -193,3 +193,33 @@ def test_importing_the_simulator_does_not_start_anything_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_python_api_refuses_a_non_loopback_host_without_opt_in() -> None:
+    from pytest_batchkeys.simulator import Simulator
+
+    with pytest.raises(ConfigError, match=r"Simulator\(host='0.0.0.0'\): refusing to bind"):
+        Simulator(host="0.0.0.0")
+    assert Simulator(host="0.0.0.0", allow_remote=True).host == "0.0.0.0"  # not started
+    assert Simulator(host="::1").host == "::1"
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"region": "EAST\r\nX-Injected: yes"}, "region"),
+        ({"tenants": ["a\nb"]}, "tenants[0]"),
+        (
+            {"errors": {"internal_error": {"status": 500, "code": "A\rB"}}},
+            "errors.internal_error.code",
+        ),
+    ],
+)
+def test_config_values_with_control_characters_are_refused(change: dict, key: str) -> None:
+    from pytest_batchkeys.simulator.config import check_config
+    from pytest_batchkeys.simulator.loader import config_from_mapping
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(config_from_mapping(change))
+    assert f": {key}: " in str(refused.value)
+    assert "holds a control character" in str(refused.value)
