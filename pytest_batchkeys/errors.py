@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+from pathlib import Path
+
 TROUBLESHOOTING = "docs/troubleshooting.md"
 
 
@@ -17,7 +21,10 @@ class BatchKeysError(Exception):
         super().__init__(message)
 
     def __str__(self) -> str:
-        return f"{self.message} [see {TROUBLESHOOTING}#{self.anchor}]"
+        # A message ending in an indented command keeps that line pasteable.
+        last_line = self.message.rsplit("\n", 1)[-1]
+        gap = "\n" if last_line.startswith(" ") else " "
+        return f"{self.message}{gap}[see {TROUBLESHOOTING}#{self.anchor}]"
 
 
 class UsageProblem(BatchKeysError):
@@ -54,3 +61,25 @@ class SecretLeakError(BatchKeysError):
     """A cassette about to be written still holds a secret; the write was refused."""
 
     anchor = "secret-leak"
+
+
+def record_command(
+    nodeid: str,
+    *,
+    rerecord: bool,
+    contract: bool = False,
+    rootdir: Path | None = None,
+    cwd: Path | None = None,
+) -> str:
+    """The shell command that records (or re-records) one test, ready to paste from `cwd`.
+
+    Node ids are relative to the rootdir, so the test path is rewritten relative to the
+    directory pytest was started in; tests of the shipped contract suite are selected by name.
+    """
+    flag = "--batch-record-all" if rerecord else "--batch-record"
+    file_part, sep, rest = nodeid.partition("::")
+    if contract:
+        return f"pytest --batch-contract {flag} -k {shlex.quote(rest or file_part)}"
+    if rootdir is not None and cwd is not None and file_part:
+        file_part = os.path.relpath(rootdir / file_part, cwd)
+    return f"pytest {flag} {shlex.quote(file_part + sep + rest)}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_batchkeys import __version__
-from pytest_batchkeys.errors import CassetteError
+from pytest_batchkeys.errors import CassetteError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from pytest_batchkeys.live.network import GuardLog, block_outbound
 from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
@@ -36,6 +36,9 @@ class Harness:
         self.env = dict(env)
         self.counters: Counter[str] = Counter()
         self.guard_log = GuardLog()
+        #: rootdir and invocation dir, so printed commands work where pytest was started.
+        self.rootdir: Path | None = None
+        self.invocation_dir: Path | None = None
         self._spec: LoadedSpec | None = None
         self._provider: TokenProvider | None = None
         if settings.is_live:
@@ -112,8 +115,20 @@ class Harness:
 
         return check
 
+    def record_command(self, nodeid: str, *, rerecord: bool, contract: bool = False) -> str:
+        """The command that records `nodeid`, runnable from the directory pytest started in."""
+        return record_command(
+            nodeid,
+            rerecord=rerecord,
+            contract=contract,
+            rootdir=self.rootdir,
+            cwd=self.invocation_dir,
+        )
+
     @contextmanager
-    def cassette(self, path: Path, nodeid: str) -> Iterator[CassetteRun | None]:
+    def cassette(
+        self, path: Path, nodeid: str, *, contract: bool = False
+    ) -> Iterator[CassetteRun | None]:
         """Replay or record `path` for one test; yields None in live mode (nothing recorded)."""
         mode = self.settings.mode
         if mode == "live":
@@ -122,7 +137,10 @@ class Harness:
         action = plan(path, mode=mode, record_mode=self.settings.record_mode)
         if action == "replay" and not path.exists():
             self.counters["cassettes_missing"] += 1
-            raise CassetteError(missing_cassette_message(path, nodeid), anchor="missing-cassette")
+            command = self.record_command(nodeid, rerecord=False, contract=contract)
+            raise CassetteError(
+                missing_cassette_message(path, nodeid, command), anchor="missing-cassette"
+            )
         with ExitStack() as stack:
             if action == "replay":
                 stack.enter_context(block_outbound(self.guard_log, context=nodeid))
@@ -211,12 +229,12 @@ class Harness:
         return lines
 
 
-def missing_cassette_message(path: Path, nodeid: str) -> str:
+def missing_cassette_message(path: Path, nodeid: str, command: str) -> str:
     """What to say when replay has no cassette for a test."""
     return (
         f"No cassette for {nodeid}: {path} does not exist. Replay mode never calls out and "
         f"never skips. Record it against Azure (or a simulator) with:\n"
-        f"    pytest --batch-record '{nodeid}'\n"
+        f"    {command}\n"
         "(needs a target and credentials; see docs/recording.md)"
     )
 

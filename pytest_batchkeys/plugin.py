@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -42,16 +43,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--batch-record",
-        nargs="?",
+        action="store_const",
         const="new",
-        choices=("new", "all"),
         dest="batch_record",
         default=None,
-        metavar="MODE",
-        help="live, and write scrubbed cassettes: new (default) records missing cassettes only, "
-        "all re-records every cassette the run touches (ini/env: batchkeys_record_mode / "
-        "BATCHKEYS_RECORD_MODE)",
+        help="live, and write scrubbed cassettes for tests that have none; takes no value, so "
+        "`pytest --batch-record tests/test_x.py::test_y` records that test (ini/env: "
+        "batchkeys_mode / BATCHKEYS_MODE=record)",
     )
+    group.addoption(
+        "--batch-record-all",
+        action="store_const",
+        const="all",
+        dest="batch_record",
+        help="like --batch-record, and re-record every cassette the run touches; a test that "
+        "fails keeps its old cassette (ini/env: batchkeys_record_mode / BATCHKEYS_RECORD_MODE=all)",
+    )
+    # The spellings of earlier releases keep working (argparse matches a whole option string
+    # before it splits at '='), without a value that could swallow a test path.
+    for mode in ("new", "all"):
+        group.addoption(
+            f"--batch-record={mode}",
+            action="store_const",
+            const=mode,
+            dest="batch_record",
+            help=argparse.SUPPRESS,
+        )
     for option in OPTIONS:
         if option.field in ("mode", "record_mode"):
             continue
@@ -115,6 +132,8 @@ def _harness(config: pytest.Config) -> Harness:
         from pytest_batchkeys.harness import Harness
 
         harness = Harness(config.stash[SETTINGS], dict(os.environ))
+        harness.rootdir = config.rootpath
+        harness.invocation_dir = config.invocation_params.dir
         config.stash[HARNESS] = harness
     return harness
 
@@ -136,9 +155,10 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
     harness = _harness(request.config)
     marker = request.node.get_closest_marker(MARKER)
     given = marker.kwargs.get("cassette") if marker else None
-    path = harness.cassette_path(request.node.nodeid, given, contract=_in_contract_suite(request))
+    contract = _in_contract_suite(request.node)
+    path = harness.cassette_path(request.node.nodeid, given, contract=contract)
     try:
-        with harness.cassette(path, request.node.nodeid) as run:
+        with harness.cassette(path, request.node.nodeid, contract=contract) as run:
             request.node.stash[RUN] = run
             yield run
     except BatchKeysError as exc:
@@ -221,14 +241,15 @@ def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: A
     from pytest_batchkeys.contract.generated import GeneratedRun
 
     harness = _harness(request.config)
-    path = harness.cassette_path(request.node.nodeid, None, contract=_in_contract_suite(request))
+    contract = _in_contract_suite(request.node)
+    path = harness.cassette_path(request.node.nodeid, None, contract=contract)
     return GeneratedRun(harness=harness, path=path, check=batchkeys_check)
 
 
-def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
+def _in_contract_suite(node: Any) -> bool:
     from pytest_batchkeys.contract import CONTRACT_DIR
 
-    return CONTRACT_DIR in request.node.path.resolve().parents
+    return CONTRACT_DIR in node.path.resolve().parents
 
 
 @pytest.fixture
@@ -251,10 +272,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     run = item.stash.get(RUN, None)
     if run is not None and run.misses:
         lines = "\n".join(miss.describe() for miss in run.misses)
+        command = _harness(item.config).record_command(
+            item.nodeid, rerecord=True, contract=_in_contract_suite(item)
+        )
         pytest.fail(
             f"Request not found in cassette {run.path}:\n{lines}\n"
-            f"Record it again with: pytest --batch-record=all '{item.nodeid}' "
-            f"[see {TROUBLESHOOTING}#request-not-found]",
+            f"Record it again with:\n    {command}\n[see {TROUBLESHOOTING}#request-not-found]",
             pytrace=False,
         )
     if failure is not None:

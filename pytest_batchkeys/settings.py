@@ -90,7 +90,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     ),
     Option(
         field="record_mode",
-        flag="--batch-record=MODE",
+        flag="--batch-record-all",
         ini="batchkeys_record_mode",
         env="BATCHKEYS_RECORD_MODE",
         help="new (default): record only missing cassettes; all: re-record every cassette used",
@@ -434,7 +434,7 @@ def validate_live(settings: Settings) -> None:
     if settings.mode == "live" and settings.record_mode == "all":
         raise ConfigError(
             "The record mode is 'all' (re-record every cassette), but the mode is live, which "
-            "never writes cassettes. To re-record, use --batch-record=all (or batchkeys_mode / "
+            "never writes cassettes. To re-record, use --batch-record-all (or batchkeys_mode / "
             "BATCHKEYS_MODE=record); to run live without recording, unset batchkeys_record_mode "
             "/ BATCHKEYS_RECORD_MODE.",
             anchor="contradictory-options",
@@ -470,13 +470,16 @@ def check_cassette_dir(directory: Path) -> None:
         )
 
 
+_RECORD_FLAGS: Final = {"new": "--batch-record", "all": "--batch-record-all"}
+
+
 def cli_values(getoption: Callable[[str], Any]) -> dict[str, Any]:
     """Map pytest's parsed options (by dest) to Settings field names."""
     record = getoption("batch_record")
     live = getoption("batch_live")
     if record and live:
         raise ConfigError(
-            f"--batch-live and --batch-record={record} contradict each other: live mode never "
+            f"--batch-live and {_RECORD_FLAGS[record]} contradict each other: live mode never "
             "writes cassettes, record mode writes them (record mode talks to the endpoint too). "
             "Pass only one of them.",
             anchor="contradictory-options",

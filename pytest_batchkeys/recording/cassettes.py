@@ -32,7 +32,7 @@ def _where(path: Path) -> str:
 
 #: What to do about an existing cassette that cannot be used (record mode never replaces one).
 REMEDY: Final = (
-    "Restore it from version control, or record it again with --batch-record=all "
+    "Restore it from version control, or record it again with --batch-record-all "
     "(plain --batch-record keeps existing cassettes, broken ones included)."
 )
 _EXPECTED_SHAPE: Final = (
@@ -161,7 +161,7 @@ def _validate(path: Path, data: Any) -> CassetteData:
         raise CassetteError(
             f"Cassette {_where(path)} is in the pre-1.0 vcrpy format (a bare list of "
             f"interactions). {_EXPECTED_SHAPE} vcrpy converts old cassettes with `python -m "
-            f"vcr.migration {_where(path)}`; or record it again with --batch-record=all.",
+            f"vcr.migration {_where(path)}`; or record it again with --batch-record-all.",
             anchor="cassette-format",
         )
     if not isinstance(data, dict):

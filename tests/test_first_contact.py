@@ -1,0 +1,137 @@
+"""Day one as a user lives it: a host project, the commands the plugin prints, pasted as printed.
+
+Every run here is a subprocess of `pytest` in a temporary host project with its own ini file,
+against the simulator standing in for Azure (the same code path as Azure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.host_project import HostProject
+from helpers.real_target import RealTarget
+
+from pytest_batchkeys.simulator import Simulator
+
+WORLD = RealTarget(
+    "5f0c2a9e-3b1d-4e6f-8a7c-9d2e1f0b3c4a",
+    "0e9d8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b",
+    "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+    "host~Secret.value_0123456789",
+    "host-rg",
+    "hostacct01",
+)
+
+TESTS = """
+import pytest
+
+@pytest.mark.batchkeys
+def test_keys(batchkeys_client):
+    assert batchkeys_client.list_keys().status_code == 200
+
+@pytest.mark.batchkeys
+@pytest.mark.parametrize("name", ["nosuchacct"])
+def test_unknown(batchkeys_client, name):
+    assert batchkeys_client.list_keys(account_name=name).status_code == 404
+"""
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    with WORLD.simulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> HostProject:
+    return HostProject.create(tmp_path / "host project", TESTS)
+
+
+def _record_env(host: HostProject, simulator: Simulator) -> None:
+    host.env.update(WORLD.env(simulator.url))
+    # few, fast generated cases: the simulator has no write throttling to respect
+    host.env.update(BATCHKEYS_MAX_EXAMPLES="5", BATCHKEYS_MAX_RATE="1000")
+
+
+def test_missing_cassette_command_records_that_test_as_printed(
+    host: HostProject, simulator: Simulator
+):
+    replay = host.run()
+    assert replay.returncode == 1, replay.output
+    commands = replay.printed_commands()
+    assert commands == [
+        "pytest --batch-record tests/test_keys.py::test_keys",
+        "pytest --batch-record 'tests/test_keys.py::test_unknown[nosuchacct]'",
+    ]
+    _record_env(host, simulator)
+    for command in commands:
+        recorded = host.run_printed(command)
+        assert recorded.returncode == 0, recorded.output
+        assert "1 passed" in recorded.output  # that test, and only that test
+    host.env.clear()
+    again = host.run()
+    assert again.returncode == 0, again.output
+    assert "cassettes: 2 replayed, 0 recorded, 0 missing" in again.output
+
+
+def test_printed_command_works_from_a_subdirectory(host: HostProject, simulator: Simulator):
+    replay = host.run("test_keys.py::test_keys", cwd=host.root / "tests")
+    assert replay.printed_commands() == ["pytest --batch-record test_keys.py::test_keys"]
+    _record_env(host, simulator)
+    recorded = host.run_printed(replay.printed_commands()[0], cwd=host.root / "tests")
+    assert recorded.returncode == 0, recorded.output
+    assert (host.root / "cassettes" / "tests" / "test_keys" / "test_keys.yaml").is_file()
+
+
+def test_request_not_found_command_rerecords_as_printed(host: HostProject, simulator: Simulator):
+    _record_env(host, simulator)
+    assert host.run("--batch-record").returncode == 0
+    host.env.clear()
+    test_file = host.root / "tests" / "test_keys.py"
+    test_file.write_text(TESTS.replace('["nosuchacct"]', '["otheracct"]', 1).replace(
+        "def test_keys(batchkeys_client):\n    assert",
+        "def test_keys(batchkeys_client):\n    batchkeys_client.list_keys(api_version='2024-07-01')\n    assert",
+    ))
+    replay = host.run("tests/test_keys.py::test_keys")
+    assert replay.returncode == 1, replay.output
+    assert "Request not found in cassette" in replay.output
+    assert replay.printed_commands() == ["pytest --batch-record-all tests/test_keys.py::test_keys"]
+    _record_env(host, simulator)
+    rerecorded = host.run_printed(replay.printed_commands()[0])
+    assert rerecorded.returncode == 0, rerecorded.output
+    host.env.clear()
+    assert host.run("tests/test_keys.py::test_keys").returncode == 0
+
+
+def test_contract_suite_commands_run_as_printed(host: HostProject, simulator: Simulator):
+    replay = host.run("--batch-contract", "-k", "unknown_account or generated")
+    assert replay.returncode == 1, replay.output
+    commands = replay.printed_commands()
+    assert commands == [
+        "pytest --batch-contract --batch-record -k test_unknown_account_is_404",
+        "pytest --batch-contract --batch-record -k generated",
+    ]
+    _record_env(host, simulator)
+    for command in commands:
+        recorded = host.run_printed(command)
+        assert recorded.returncode == 0, recorded.output
+    host.env.clear()
+    again = host.run("--batch-contract", "-k", "unknown_account or generated")
+    assert again.returncode == 0, again.output
+
+
+def test_old_spellings_of_record_all_still_work_and_take_no_test_id(
+    host: HostProject, simulator: Simulator
+):
+    _record_env(host, simulator)
+    first = host.run("--batch-record", "tests/test_keys.py::test_keys")
+    assert first.returncode == 0, first.output
+    for flag in ("--batch-record-all", "--batch-record=all"):
+        again = host.run(flag, "tests/test_keys.py::test_keys")
+        assert again.returncode == 0, again.output
+        assert "cassettes: 0 replayed, 1 recorded, 0 missing" in again.output
+    wrong = host.run("--batch-record=everything")
+    assert wrong.returncode == 4
+    assert "--batch-record" in wrong.output
