@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
-from pytest_batchkeys.settings import OPTIONS, Settings, cli_values, resolve
+from pytest_batchkeys.settings import (
+    OPTIONS,
+    Settings,
+    check_option_values_are_not_paths,
+    cli_values,
+    resolve,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -90,6 +97,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "cassette; cassette= names the file under the cassette dir",
     )
     try:
+        check_option_values_are_not_paths(
+            [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *config.invocation_params.args],
+            config.invocation_params.dir,
+        )
         settings = resolve(
             cli_values(config.getoption),
             {option.ini: config.getini(option.ini) for option in OPTIONS},

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -468,6 +469,28 @@ def check_cassette_dir(directory: Path) -> None:
             "(ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR).",
             anchor="unwritable-cassette-dir",
         )
+
+
+def check_option_values_are_not_paths(args: Sequence[str], invocation_dir: Path) -> None:
+    """Refuse `--batch-OPTION VALUE` (with a space) when VALUE names an existing path.
+
+    pytest picks the rootdir and ini file before it knows plugin options, so it reads such a
+    VALUE as a test path: the rootdir moves, cassettes are looked for (and recorded) elsewhere.
+    The `--batch-OPTION=VALUE` form is never taken for a path.
+    """
+    flags = {option.flag: option for option in OPTIONS if option.metavar is not None}
+    for flag, value in zip(args, args[1:], strict=False):
+        option = flags.get(flag)
+        if option is None or value.startswith("-"):
+            continue
+        if (invocation_dir / value.partition("::")[0]).exists():
+            raise ConfigError(
+                f"{flag} {value} was given with a space, and {value} exists, so pytest took it "
+                "for a test path while choosing the rootdir and ini file (the project's "
+                "configuration and cassettes could be missed, and recordings written outside "
+                f"it). Write it with '=': {flag}={shlex.quote(value)}",
+                anchor="option-with-space",
+            )
 
 
 _RECORD_FLAGS: Final = {"new": "--batch-record", "all": "--batch-record-all"}

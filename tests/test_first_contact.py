@@ -6,6 +6,7 @@ against the simulator standing in for Azure (the same code path as Azure).
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from helpers.host_project import HostProject
 from helpers.real_target import RealTarget
 
 from pytest_batchkeys.simulator import Simulator
+from pytest_batchkeys.spec.files import BUNDLED_FILE
 
 WORLD = RealTarget(
     "5f0c2a9e-3b1d-4e6f-8a7c-9d2e1f0b3c4a",
@@ -135,3 +137,31 @@ def test_old_spellings_of_record_all_still_work_and_take_no_test_id(
     wrong = host.run("--batch-record=everything")
     assert wrong.returncode == 4
     assert "--batch-record" in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--batch-spec", "../specs/listkeys.json"), ("--batch-cassette-dir", "ABSOLUTE")],
+)
+def test_path_option_with_a_space_is_a_usage_error_before_anything_runs(
+    host: HostProject, simulator: Simulator, option: str, value: str
+):
+    specs = host.root.parent / "specs"
+    specs.mkdir()
+    (specs / "listkeys.json").write_text(Path(str(BUNDLED_FILE)).read_text())
+    if value == "ABSOLUTE":
+        value = str(host.root / "cassettes")
+        (host.root / "cassettes").mkdir()
+    _record_env(host, simulator)
+    spaced = host.run("--batch-record", option, value)
+    assert spaced.returncode == 4, spaced.output
+    assert f"Write it with '=': {option}={shlex.quote(value)}" in spaced.output
+    assert simulator.stats.listkeys_requests == 0
+    assert not list(host.root.parent.rglob("*.yaml"))  # nothing recorded anywhere
+    joined = host.run("--batch-record", f"{option}={value}")
+    assert joined.returncode == 0, joined.output
+    cassettes = sorted(p.relative_to(host.root) for p in host.root.parent.rglob("*.yaml"))
+    assert [str(p) for p in cassettes] == [
+        "cassettes/tests/test_keys/test_keys.yaml",
+        "cassettes/tests/test_keys/test_unknown[nosuchacct].yaml",
+    ]
