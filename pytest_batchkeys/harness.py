@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_batchkeys import __version__
-from pytest_batchkeys.errors import CassetteError, record_command
+from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from pytest_batchkeys.live.network import GuardLog, block_outbound
 from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
 from pytest_batchkeys.secrets import placeholders
-from pytest_batchkeys.settings import Settings, validate_live
+from pytest_batchkeys.settings import OPTIONS_BY_FIELD, Settings, validate_live
 
 if TYPE_CHECKING:
     from pytest_batchkeys.live.client import Target
@@ -59,6 +59,21 @@ class Harness:
             else:
                 self._spec = spec.load_spec(self.settings.spec)
         return self._spec
+
+    def check_api_version(self) -> None:
+        """Raise ConfigError unless the configured api-version is one the spec lists."""
+        wanted = self.settings.api_version
+        versions = self.spec.api_versions
+        if wanted is None or wanted in versions:
+            return
+        option = OPTIONS_BY_FIELD["api_version"]
+        raise ConfigError(
+            f"api-version {wanted!r} (from {option.flag}, ini {option.ini} or {option.env}) is "
+            f"not one the spec lists ({self.spec.source}): {', '.join(versions)}. Nothing was "
+            "run or written. Use one of these, or, for a newer api-version, a spec that lists "
+            "it: --batch-spec=PATH.",
+            anchor="unknown-api-version",
+        )
 
     @property
     def api_version(self) -> str:

@@ -108,10 +108,12 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
         )
         config.stash[SETTINGS] = settings
-        # Live runs and explicit specs are checked now, so their mistakes are usage errors;
+        # Live runs, explicit specs and api-versions are checked now, so their mistakes are
+        # usage errors;
         # a plain replay run builds the harness only when a test first needs it.
-        if settings.is_live or settings.spec:
+        if settings.is_live or settings.spec or settings.api_version:
             harness = _harness(config)
+            harness.check_api_version()
             for repair in harness.spec.repairs if settings.spec else ():
                 warning = SpecRepairWarning(f"{harness.spec.source}: {repair}")
                 config.issue_config_time_warning(warning, 2)

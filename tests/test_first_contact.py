@@ -165,3 +165,23 @@ def test_path_option_with_a_space_is_a_usage_error_before_anything_runs(
         "cassettes/tests/test_keys/test_keys.yaml",
         "cassettes/tests/test_keys/test_unknown[nosuchacct].yaml",
     ]
+
+
+def test_unknown_api_version_is_refused_in_every_mode_before_anything_is_written(
+    host: HostProject, simulator: Simulator
+):
+    _record_env(host, simulator)
+    assert host.run("--batch-record").returncode == 0
+    cassettes = sorted((host.root / "cassettes").rglob("*.yaml"))
+    before = {path: path.read_bytes() for path in cassettes}
+    requests = simulator.stats.listkeys_requests
+    for mode in ([], ["--batch-record-all"], ["--batch-contract"], ["--batch-live"]):
+        run = host.run(*mode, "--batch-api-version=1999-01-01")
+        assert run.returncode == 4, (mode, run.output)
+        assert "api-version '1999-01-01'" in run.output
+        assert "2026-08-01" in run.output  # the supported versions are listed
+        assert "stale" not in run.output
+    assert simulator.stats.listkeys_requests == requests
+    assert {path: path.read_bytes() for path in cassettes} == before
+    host.env["BATCHKEYS_API_VERSION"] = "2024-07-01"  # a listed one is accepted, from env too
+    assert host.run("--batch-record-all").returncode == 0
