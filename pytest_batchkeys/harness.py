@@ -36,6 +36,8 @@ class Harness:
         self.env = dict(env)
         self.counters: Counter[str] = Counter()
         self.guard_log = GuardLog()
+        #: "nodeid -> path" of failing tests whose recording was kept beside the cassette.
+        self.kept_aside: list[str] = []
         #: rootdir and invocation dir, so printed commands work where pytest was started.
         self.rootdir: Path | None = None
         self.invocation_dir: Path | None = None
@@ -142,9 +144,18 @@ class Harness:
 
     @contextmanager
     def cassette(
-        self, path: Path, nodeid: str, *, contract: bool = False
+        self,
+        path: Path,
+        nodeid: str,
+        *,
+        contract: bool = False,
+        failed: Callable[[], bool] = lambda: False,
     ) -> Iterator[CassetteRun | None]:
-        """Replay or record `path` for one test; yields None in live mode (nothing recorded)."""
+        """Replay or record `path` for one test; yields None in live mode (nothing recorded).
+
+        A recording made while the test fails (`failed()` when it is saved) never becomes the
+        cassette: it is kept beside it, and the summary lists the test.
+        """
         mode = self.settings.mode
         if mode == "live":
             yield None
@@ -165,9 +176,14 @@ class Harness:
                     action,
                     prepare_save=self.prepare_save,
                     metadata=self.recording_metadata() if action != "replay" else None,
+                    failed=failed,
                 )
             )
             yield run
+        if run.kept_aside is not None:
+            self.counters["recordings_kept_aside"] += 1
+            self.kept_aside.append(f"{nodeid} -> {run.kept_aside}")
+            return
         self.counters["cassettes_replayed" if action == "replay" else "cassettes_recorded"] += 1
 
     def recording_metadata(self) -> dict[str, Any]:
@@ -239,6 +255,12 @@ class Harness:
             f"generated cases: {c['cases_replayed']} replayed, {c['cases_new']} new",
             f"checks: {c['checks_run']} run, {c['checks_failed']} failed",
         ]
+        if self.kept_aside:
+            lines.append(
+                f"failing tests, recording kept aside ({len(self.kept_aside)}; each previous "
+                "cassette, if any, is unchanged; replay never reads these files):"
+            )
+            lines.extend(f"  {entry}" for entry in sorted(self.kept_aside))
         if self.guard_log.blocked:
             lines.append(f"network: {len(self.guard_log.blocked)} outbound connection(s) blocked")
         return lines

@@ -35,6 +35,7 @@ class SpecRepairWarning(pytest.PytestWarning):
 
 
 RUN = pytest.StashKey["CassetteRun | None"]()
+FAILED = pytest.StashKey[bool]()
 MARKER = "batchkeys"
 
 
@@ -171,7 +172,12 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
     contract = _in_contract_suite(request.node)
     path = harness.cassette_path(request.node.nodeid, given, contract=contract)
     try:
-        with harness.cassette(path, request.node.nodeid, contract=contract) as run:
+        with harness.cassette(
+            path,
+            request.node.nodeid,
+            contract=contract,
+            failed=lambda: request.node.stash.get(FAILED, False),
+        ) as run:
             request.node.stash[RUN] = run
             yield run
     except BatchKeysError as exc:
@@ -308,8 +314,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, Any]:
-    """In live and record modes, failure text and captured output are redacted."""
+    """Remember a failing test (its recording is kept aside); redact reports in live modes."""
     report = yield
+    if report.failed and report.when in ("setup", "call"):
+        item.stash[FAILED] = True  # read when the cassette is saved, at teardown
     harness = item.config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
         from pytest_batchkeys.secrets.redact import redact_report
@@ -337,11 +345,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if harness is not None and workeroutput is not None:
         workeroutput["batchkeys_counters"] = dict(harness.counters)
+        workeroutput["batchkeys_kept_aside"] = list(harness.kept_aside)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """On the xdist controller, add up the workers' counters."""
-    counters = getattr(node, "workeroutput", {}).get("batchkeys_counters")
+    output = getattr(node, "workeroutput", {})
+    counters = output.get("batchkeys_counters")
     if counters:
-        _harness(node.config).counters.update(counters)
+        harness = _harness(node.config)
+        harness.counters.update(counters)
+        harness.kept_aside.extend(output.get("batchkeys_kept_aside", ()))

@@ -185,3 +185,34 @@ def test_unknown_api_version_is_refused_in_every_mode_before_anything_is_written
     assert {path: path.read_bytes() for path in cassettes} == before
     host.env["BATCHKEYS_API_VERSION"] = "2024-07-01"  # a listed one is accepted, from env too
     assert host.run("--batch-record-all").returncode == 0
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_failing_recording_keeps_the_good_cassette(
+    host: HostProject, simulator: Simulator, workers: list[str]
+):
+    _record_env(host, simulator)
+    assert host.run("--batch-record").returncode == 0
+    good = host.root / "cassettes" / "tests" / "test_keys" / "test_keys.yaml"
+    before = good.read_bytes()
+    test_file = host.root / "tests" / "test_keys.py"
+    test_file.write_text(
+        TESTS.replace(
+            "list_keys().status_code == 200", "list_keys(account_name='gone').status_code == 200"
+        )
+    )
+    rerecord = host.run("--batch-record-all", *workers)
+    assert rerecord.returncode == 1, rerecord.output
+    assert good.read_bytes() == before
+    aside = good.with_name("test_keys.yaml.failed")
+    assert "gone" in aside.read_text()  # the failing recording, kept for inspection
+    assert "failing tests, recording kept aside (1;" in rerecord.output
+    assert f"tests/test_keys.py::test_keys -> {aside}" in rerecord.output
+    assert "cassettes: 0 replayed, 1 recorded, 0 missing" in rerecord.output
+    host.env.clear()
+    test_file.write_text(TESTS)
+    replay = host.run()
+    assert replay.returncode == 0, replay.output  # replay reads the good cassette, not the aside
+    _record_env(host, simulator)
+    assert host.run("--batch-record-all").returncode == 0
+    assert not aside.exists()  # a passing recording retires the outdated failing one
