@@ -23,7 +23,7 @@ class BatchKeysError(Exception):
     def __str__(self) -> str:
         # A message ending in an indented command keeps that line pasteable.
         last_line = self.message.rsplit("\n", 1)[-1]
-        gap = "\n" if last_line.startswith(" ") else " "
+        gap = "\n" if last_line.startswith("    pytest ") else " "
         return f"{self.message}{gap}[see {TROUBLESHOOTING}#{self.anchor}]"
 
 

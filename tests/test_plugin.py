@@ -65,7 +65,7 @@ def test_missing_cassette_fails_and_says_how_to_record(pytester: pytest.Pytester
         [
             f"*No cassette for test_replay.py::test_keys: {path} does not exist. Replay mode never "
             "calls out and never skips. Record it against Azure (or a simulator) with:",
-            "*pytest --batch-record 'test_replay.py::test_keys'",
+            "    pytest --batch-record test_replay.py::test_keys",
             "*(needs a target and credentials; see docs/recording.md) "
             "[[]see docs/troubleshooting.md#missing-cassette[]]",
         ]
@@ -92,7 +92,8 @@ def test_unmatched_request_names_cassette_request_and_closest_recorded(pytester:
             f"*  request:  POST {cb.PATH}?api-version=2024-07-01",
             f"*  closest:  POST {cb.PATH}?api-version=2026-08-01",
             "*  differs:  query api-version: '2026-08-01' recorded, '2024-07-01' sent",
-            "*Record it again with: pytest --batch-record=all 'test_replay.py::test_keys' "
+            "Record it again with:",
+            "    pytest --batch-record-all test_replay.py::test_keys",
             "[[]see docs/troubleshooting.md#request-not-found[]]",
         ]
     )
