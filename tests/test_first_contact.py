@@ -92,10 +92,12 @@ def test_request_not_found_command_rerecords_as_printed(host: HostProject, simul
     assert host.run("--batch-record").returncode == 0
     host.env.clear()
     test_file = host.root / "tests" / "test_keys.py"
-    test_file.write_text(TESTS.replace('["nosuchacct"]', '["otheracct"]', 1).replace(
-        "def test_keys(batchkeys_client):\n    assert",
-        "def test_keys(batchkeys_client):\n    batchkeys_client.list_keys(api_version='2024-07-01')\n    assert",
-    ))
+    test_file.write_text(
+        TESTS.replace('["nosuchacct"]', '["otheracct"]', 1).replace(
+            "def test_keys(batchkeys_client):\n    assert",
+            "def test_keys(batchkeys_client):\n    batchkeys_client.list_keys(api_version='2024-07-01')\n    assert",
+        )
+    )
     replay = host.run("tests/test_keys.py::test_keys")
     assert replay.returncode == 1, replay.output
     assert "Request not found in cassette" in replay.output
