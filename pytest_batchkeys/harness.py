@@ -16,7 +16,13 @@ from pytest_batchkeys import __version__
 from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from pytest_batchkeys.live.network import GuardLog, block_outbound
-from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
+from pytest_batchkeys.recording.cassettes import (
+    CassetteRun,
+    Fate,
+    plan,
+    serialize_cassette,
+    use_cassette,
+)
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.settings import OPTIONS_BY_FIELD, Settings, validate_live
 
@@ -149,12 +155,12 @@ class Harness:
         nodeid: str,
         *,
         contract: bool = False,
-        failed: Callable[[], bool] = lambda: False,
+        fate: Callable[[], Fate] = lambda: "keep",
     ) -> Iterator[CassetteRun | None]:
         """Replay or record `path` for one test; yields None in live mode (nothing recorded).
 
-        A recording made while the test fails (`failed()` when it is saved) never becomes the
-        cassette: it is kept beside it, and the summary lists the test.
+        A recording made while the test fails (`fate()` is "aside" when it is saved) never
+        becomes the cassette: it is kept beside it, and the summary lists the test.
         """
         mode = self.settings.mode
         if mode == "live":
@@ -176,7 +182,7 @@ class Harness:
                     action,
                     prepare_save=self.prepare_save,
                     metadata=self.recording_metadata() if action != "replay" else None,
-                    failed=failed,
+                    fate=fate,
                 )
             )
             yield run

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
+from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, CredentialError, UsageProblem
 from pytest_batchkeys.settings import (
     OPTIONS,
     Settings,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from pytest_batchkeys.harness import Harness
     from pytest_batchkeys.live.client import BatchKeysClient, Target
-    from pytest_batchkeys.recording.cassettes import CassetteRun
+    from pytest_batchkeys.recording.cassettes import CassetteRun, Fate
 
 SETTINGS = pytest.StashKey[Settings]()
 HARNESS = pytest.StashKey["Harness"]()
@@ -36,6 +36,7 @@ class SpecRepairWarning(pytest.PytestWarning):
 
 RUN = pytest.StashKey["CassetteRun | None"]()
 FAILED = pytest.StashKey[bool]()
+CREDENTIALS_FAILED = pytest.StashKey[bool]()
 MARKER = "batchkeys"
 
 
@@ -176,12 +177,19 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
             path,
             request.node.nodeid,
             contract=contract,
-            failed=lambda: request.node.stash.get(FAILED, False),
+            fate=lambda: _recording_fate(request.node),
         ) as run:
             request.node.stash[RUN] = run
             yield run
     except BatchKeysError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
+
+
+def _recording_fate(node: Any) -> Fate:
+    """A failing test's recording is kept aside; none is kept when credentials stopped the run."""
+    if node.config.stash.get(CREDENTIALS_FAILED, False):
+        return "discard"
+    return "aside" if node.stash.get(FAILED, False) else "keep"
 
 
 @pytest.fixture(autouse=True)
@@ -318,12 +326,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, A
     report = yield
     if report.failed and report.when in ("setup", "call"):
         item.stash[FAILED] = True  # read when the cassette is saved, at teardown
+        _stop_on_credential_error(item, call, report)
     harness = item.config.stash.get(HARNESS, None)
     if harness is not None and harness.settings.is_live:
         from pytest_batchkeys.secrets.redact import redact_report
 
         redact_report(report)
     return report
+
+
+def _stop_on_credential_error(item: pytest.Item, call: Any, report: Any) -> None:
+    """Credentials that fail are a setup problem of the whole run, not of this test: show one
+    clean paragraph (no traceback, no secret) and run no further test."""
+    failure = _credential_error(call.excinfo.value if call.excinfo else None)
+    if failure is None:
+        return
+    report.longrepr = f"{failure}\nNo further test is run: every test would fail the same way."
+    item.session.shouldstop = f"batchkeys: credentials failed ({failure.anchor})"
+    item.config.stash[CREDENTIALS_FAILED] = True
+
+
+def _credential_error(error: BaseException | None) -> CredentialError | None:
+    """The CredentialError behind `error` (raised directly, or wrapped by an HTTP client)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, CredentialError):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -340,7 +371,9 @@ def _used(harness: Harness) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On an xdist worker, hand the counters to the controller."""
+    """A run stopped by failing credentials exits 4; an xdist worker hands on its counters."""
+    if session.config.stash.get(CREDENTIALS_FAILED, False):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     harness = session.config.stash.get(HARNESS, None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if harness is not None and workeroutput is not None:

@@ -6,6 +6,7 @@ command line, then ini file, then environment variable, then default.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -479,7 +480,7 @@ def check_option_values_are_not_paths(args: Sequence[str], invocation_dir: Path)
     The `--batch-OPTION=VALUE` form is never taken for a path.
     """
     flags = {option.flag: option for option in OPTIONS if option.metavar is not None}
-    for flag, value in zip(args, args[1:], strict=False):
+    for flag, value in itertools.pairwise(args):
         option = flags.get(flag)
         if option is None or value.startswith("-"):
             continue

@@ -218,3 +218,48 @@ def test_failing_recording_keeps_the_good_cassette(
     _record_env(host, simulator)
     assert host.run("--batch-record-all").returncode == 0
     assert not aside.exists()  # a passing recording retires the outdated failing one
+
+
+SDK_TEST = """
+import pytest
+
+@pytest.mark.batchkeys
+def test_sdk(batchkeys_credential, batchkeys_settings, batchkeys_target):
+    from azure.mgmt.batch import BatchManagementClient
+
+    client = BatchManagementClient(
+        batchkeys_credential, batchkeys_target.subscription_id, base_url=batchkeys_settings.arm_url
+    )
+    client.batch_account.get_keys(
+        batchkeys_target.resource_group, batchkeys_target.account_name, enforce_https=False
+    )
+"""
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("AZURE_CLIENT_SECRET", "wrong~Secret.value_987654", "invalid_client"),
+        ("AZURE_TENANT_ID", "11111111-2222-4333-8444-555555555555", "HTTP 400"),
+    ],
+)
+def test_bad_credentials_stop_the_run_once_with_one_paragraph(
+    host: HostProject, simulator: Simulator, variable: str, value: str, said: str
+):
+    (host.root / "tests" / "test_sdk.py").write_text(SDK_TEST)
+    _record_env(host, simulator)
+    host.env[variable] = value
+    # our session first, then the Azure SDK (azure-core) first
+    for args in (["--batch-live", "tests"], ["--batch-record", "tests/test_sdk.py"]):
+        run = host.run(*args)
+        assert run.returncode == 4, run.output
+        assert run.output.count("refused the client credentials") == 1, run.output
+        assert said in run.output
+        assert "No further test is run" in run.output
+        assert "1 failed" in run.output or "1 error" in run.output
+        assert "Traceback" not in run.output
+        assert "raise " not in run.output
+        assert WORLD.client_secret not in run.output
+        if variable == "AZURE_CLIENT_SECRET":
+            assert value not in run.output  # (a tenant id is no secret: the URL shows it)
+    assert not (host.root / "cassettes").exists()

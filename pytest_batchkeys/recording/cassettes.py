@@ -13,6 +13,8 @@ from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.atomic import write_atomic
 
 Action = Literal["replay", "record", "rerecord"]
+#: What becomes of a recording when it is saved: the cassette, kept aside, or nothing.
+Fate = Literal["keep", "aside", "discard"]
 FORMAT_VERSION: Final = 1
 MATCH_ON: Final = ("method", "path", "query")
 METADATA_KEY: Final = "batchkeys"
@@ -315,14 +317,15 @@ def use_cassette(
     *,
     prepare_save: SaveHook,
     metadata: Mapping[str, Any] | None = None,
-    failed: Callable[[], bool] = lambda: False,
+    fate: Callable[[], Fate] = lambda: "keep",
 ) -> Iterator[CassetteRun]:
     """Patch HTTP libraries with vcrpy for the block; save through `prepare_save` when recording.
 
     `prepare_save(interactions, metadata, path)` returns the text to write (it scrubs and
     leak-checks); the file is written atomically, so a failure leaves the previous cassette.
-    When `failed()` is true at save time (the test failed), the recording goes to
-    failed_recording_path(path) and the cassette at `path`, if any, is left as it was.
+    When `fate()` is "aside" at save time (the test failed), the recording goes to
+    failed_recording_path(path) and the cassette at `path`, if any, is left as it was;
+    "discard" writes nothing (the run stopped before anything worth keeping was recorded).
     """
     run = CassetteRun(path=path, action=action, metadata=dict(metadata or {}))
     if action == "replay":
@@ -331,7 +334,7 @@ def use_cassette(
         run.loaded = read_cassette(path)
         run.metadata = dict(run.loaded.metadata)
     cassette_class = _cassette_class()
-    persister = _Persister(run, prepare_save, failed)
+    persister = _Persister(run, prepare_save, fate)
     record_mode = "none" if action == "replay" else "all"
     try:
         with cassette_class.use(
@@ -421,10 +424,10 @@ def _similarity(recorded: Any, sent: Any) -> tuple[int, int]:
 class _Persister:
     """vcrpy persister: loads through read_cassette, saves scrubbed and atomically."""
 
-    def __init__(self, run: CassetteRun, prepare_save: SaveHook, failed: Callable[[], bool]) -> None:
+    def __init__(self, run: CassetteRun, prepare_save: SaveHook, fate: Callable[[], Fate]) -> None:
         self.run = run
         self.prepare_save = prepare_save
-        self.failed = failed
+        self.fate = fate
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[Any, ...]:
         from vcr.persisters.filesystem import CassetteNotFoundError
@@ -457,9 +460,12 @@ class _Persister:
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
         ]
+        fate = self.fate()
+        if fate == "discard":
+            return
         text = self.prepare_save(interactions, self.run.metadata, path)
         aside = failed_recording_path(path)
-        if self.failed():
+        if fate == "aside":
             write_cassette(aside, text)
             self.run.kept_aside = aside
         else:
