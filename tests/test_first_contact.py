@@ -263,3 +263,32 @@ def test_bad_credentials_stop_the_run_once_with_one_paragraph(
         if variable == "AZURE_CLIENT_SECRET":
             assert value not in run.output  # (a tenant id is no secret: the URL shows it)
     assert not (host.root / "cassettes").exists()
+
+
+@pytest.mark.parametrize(
+    ("scope", "skipped"),
+    [
+        ("account", ["test_unknown_account_is_404", "test_unknown_resource_group_is_404"]),
+        ("group", ["test_unknown_resource_group_is_404"]),
+        ("subscription", []),
+    ],
+)
+def test_contract_suite_with_least_privilege_principals_skips_what_it_cannot_see(
+    host: HostProject, simulator: Simulator, scope: str, skipped: list[str]
+):
+    group = f"/subscriptions/{WORLD.subscription}/resourceGroups/{WORLD.group}"
+    scopes = {
+        "account": f"{group}/providers/Microsoft.Batch/batchAccounts/{WORLD.account}",
+        "group": group,
+        "subscription": f"/subscriptions/{WORLD.subscription}",
+    }
+    simulator.set_permissions(
+        WORLD.client_id, ["Microsoft.Batch/batchAccounts/listKeys/action"], [scopes[scope]]
+    )
+    _record_env(host, simulator)
+    run = host.run("--batch-contract", "--batch-live", "-rs", "-k", "unknown or well_formed")
+    assert run.returncode == 0, run.output
+    assert f"{3 - len(skipped)} passed" in run.output
+    reasons = [line for line in run.output.splitlines() if line.startswith("SKIPPED")]
+    assert len(reasons) == len(skipped), run.output
+    assert all("403 AuthorizationFailed before it looks for the" in line for line in reasons)
