@@ -6,11 +6,14 @@ import os
 import shlex
 from pathlib import Path
 
+#: The page every anchor is a section of (docs/troubleshooting.md in the repository and the
+#: docs site); host projects read a section with EXPLAIN, from the copy shipped in the wheel.
 TROUBLESHOOTING = "docs/troubleshooting.md"
+EXPLAIN = "batchkeys explain"
 
 
 class BatchKeysError(Exception):
-    """A problem the user can fix; str() ends with a pointer to its troubleshooting anchor."""
+    """A problem the user can fix; str() ends with `[see: batchkeys explain ANCHOR]`."""
 
     anchor = "errors"
 
@@ -24,7 +27,12 @@ class BatchKeysError(Exception):
         # A message ending in an indented command keeps that line pasteable.
         last_line = self.message.rsplit("\n", 1)[-1]
         gap = "\n" if last_line.startswith("    pytest ") else " "
-        return f"{self.message}{gap}[see {TROUBLESHOOTING}#{self.anchor}]"
+        return f"{self.message}{gap}{pointer(self.anchor)}"
+
+
+def pointer(anchor: str) -> str:
+    """Where a message sends the reader: a command that works in any project with the kit."""
+    return f"[see: {EXPLAIN} {anchor}]"
 
 
 class UsageProblem(BatchKeysError):

@@ -278,7 +278,8 @@ def missing_cassette_message(path: Path, nodeid: str, command: str) -> str:
         f"No cassette for {nodeid}: {path} does not exist. Replay mode never calls out and "
         f"never skips. Record it against Azure (or a simulator) with:\n"
         f"    {command}\n"
-        "(needs a target and credentials; see docs/recording.md)"
+        "(needs a target and credentials: AZURE_SUBSCRIPTION_ID, BATCHKEYS_RESOURCE_GROUP, "
+        "BATCHKEYS_ACCOUNT_NAME and a service principal or token)"
     )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, CredentialError, UsageProblem
+from pytest_batchkeys.errors import BatchKeysError, CredentialError, UsageProblem, pointer
 from pytest_batchkeys.settings import (
     OPTIONS,
     Settings,
@@ -304,7 +304,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         )
         pytest.fail(
             f"Request not found in cassette {run.path}:\n{lines}\n"
-            f"Record it again with:\n    {command}\n[see {TROUBLESHOOTING}#request-not-found]",
+            f"Record it again with:\n    {command}\n{pointer('request-not-found')}",
             pytrace=False,
         )
     if failure is not None:

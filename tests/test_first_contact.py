@@ -7,6 +7,8 @@ against the simulator standing in for Azure (the same code path as Azure).
 from __future__ import annotations
 
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -292,3 +294,18 @@ def test_contract_suite_with_least_privilege_principals_skips_what_it_cannot_see
     reasons = [line for line in run.output.splitlines() if line.startswith("SKIPPED")]
     assert len(reasons) == len(skipped), run.output
     assert all("403 AuthorizationFailed before it looks for the" in line for line in reasons)
+
+
+def test_error_pointer_is_a_command_that_works_in_a_host_project(host: HostProject):
+    replay = host.run("tests/test_keys.py::test_keys")
+    assert "[see: batchkeys explain missing-cassette]" in replay.output
+    explained = subprocess.run(
+        [str(Path(sys.executable).parent / "batchkeys"), "explain", "missing-cassette"],
+        cwd=host.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("No cassette for a test (missing-cassette)")
+    assert "pytest --batch-record" in explained.stdout

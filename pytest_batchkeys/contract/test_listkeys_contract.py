@@ -50,7 +50,7 @@ def _skip_if_scope_too_narrow(response: Any, missing: str, scope: str) -> None:
         pytest.skip(
             f"the principal may not call listKeys on the {missing}'s scope, so ARM answers 403 "
             f"AuthorizationFailed before it looks for the {missing}; to see the 404, grant "
-            f"listKeys on the {scope} (see the least-privilege table in docs/recording.md)"
+            f"listKeys on the {scope} (batchkeys explain least-privilege)"
         )
 
 
