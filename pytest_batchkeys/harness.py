@@ -16,6 +16,7 @@ from pytest_batchkeys import __version__
 from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
 from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.recording import origin
 from pytest_batchkeys.recording.cassettes import (
     CassetteRun,
     Fate,
@@ -24,7 +25,7 @@ from pytest_batchkeys.recording.cassettes import (
     use_cassette,
 )
 from pytest_batchkeys.secrets import placeholders
-from pytest_batchkeys.settings import OPTIONS_BY_FIELD, Settings, validate_live
+from pytest_batchkeys.settings import OPTIONS_BY_FIELD, Settings, is_loopback_url, validate_live
 
 if TYPE_CHECKING:
     from pytest_batchkeys.live.client import Target
@@ -196,6 +197,7 @@ class Harness:
         """What a recorded cassette says about how it was made (checked for staleness in replay)."""
         return {
             "recorded_with": f"pytest-batchkeys {__version__}",
+            origin.KEY: origin.origin_of(is_loopback_url(self.settings.arm_url)),
             "api_version": self.api_version,
             "spec_fingerprint": self.spec.fingerprint,
         }

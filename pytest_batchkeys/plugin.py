@@ -129,6 +129,26 @@ def pytest_configure(config: pytest.Config) -> None:
         _collect_contract_suite(config)
 
 
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """What runs against what: mode, spec, api-version, and where the cassettes came from."""
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return None
+    harness = config.stash.get(HARNESS, None)
+    spec = settings.spec or "bundled"
+    version = settings.api_version or "the spec's newest stable"
+    if harness is not None:
+        spec, version = harness.spec.source, harness.api_version
+    line = f"batchkeys: {settings.mode} mode; spec: {spec}; api-version: {version}"
+    if settings.is_live:
+        return [f"{line}; endpoint: {settings.arm_url}"]
+    from pytest_batchkeys.recording.origin import origins
+
+    found = origins(settings.cassette_dir)
+    made = ", ".join(f"{count} {name}" for name, count in sorted(found.items())) or "none yet"
+    return [f"{line}; cassettes recorded against: {made} ({settings.cassette_dir})"]
+
+
 def _collect_contract_suite(config: pytest.Config) -> None:
     """Add the shipped suite to the run; alone when no test paths were given explicitly."""
     from pytest_batchkeys.contract import SUITE_FILE

@@ -78,6 +78,10 @@ def test_missing_cassette_command_records_that_test_as_printed(
     again = host.run()
     assert again.returncode == 0, again.output
     assert "cassettes: 2 replayed, 0 recorded, 0 missing" in again.output
+    assert (
+        "batchkeys: replay mode; spec: bundled; api-version: the spec's newest stable; "
+        f"cassettes recorded against: 2 simulator ({host.root / 'cassettes'})"
+    ) in again.output
 
 
 def test_printed_command_works_from_a_subdirectory(host: HostProject, simulator: Simulator):
