@@ -14,6 +14,7 @@ from pytest_batchkeys.errors import BatchKeysError, CredentialError, UsageProble
 from pytest_batchkeys.settings import (
     OPTIONS,
     Settings,
+    check_cassette_dir_for_replay,
     check_option_values_are_not_paths,
     cli_values,
     resolve,
@@ -110,6 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
         )
         config.stash[SETTINGS] = settings
+        if settings.mode == "replay":
+            check_cassette_dir_for_replay(settings.cassette_dir)
         # Live runs, explicit specs and api-versions are checked now, so their mistakes are
         # usage errors;
         # a plain replay run builds the harness only when a test first needs it.

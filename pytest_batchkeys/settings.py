@@ -198,7 +198,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
         flag="--batch-max-retries",
         ini="batchkeys_max_retries",
         env="BATCHKEYS_MAX_RETRIES",
-        help="retries of 429 and 5xx answers in live mode (default: 3; 0 disables)",
+        help="retries of 429 and 5xx answers in live and record modes (default: 3; 0 disables)",
         metavar="N",
     ),
     Option(
@@ -495,6 +495,18 @@ def check_option_values_are_not_paths(args: Sequence[str], invocation_dir: Path)
 
 
 _RECORD_FLAGS: Final = {"new": "--batch-record", "all": "--batch-record-all"}
+
+
+def check_cassette_dir_for_replay(directory: Path) -> None:
+    """Raise ConfigError when the cassette dir exists but is not a directory (replay reads it)."""
+    if directory.exists() and not directory.is_dir():
+        flag = OPTIONS_BY_FIELD["cassette_dir"].flag
+        raise ConfigError(
+            f"Cassette dir {directory} is a file, not a directory, so no cassette can be read "
+            f"from it. Point {flag} (ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR) at "
+            "the directory that holds the cassettes.",
+            anchor="unwritable-cassette-dir",
+        )
 
 
 def cli_values(getoption: Callable[[str], Any]) -> dict[str, Any]:
