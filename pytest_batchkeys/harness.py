@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pytest_batchkeys import __version__
 from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
-from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.live.network import GuardLog, block_outbound, sdk_retries_without_waiting
 from pytest_batchkeys.recording import origin
 from pytest_batchkeys.recording.cassettes import (
     CassetteRun,
@@ -177,6 +177,7 @@ class Harness:
         with ExitStack() as stack:
             if action == "replay":
                 stack.enter_context(block_outbound(self.guard_log, context=nodeid))
+                stack.enter_context(sdk_retries_without_waiting())
             run = stack.enter_context(
                 use_cassette(
                     path,
@@ -198,6 +199,8 @@ class Harness:
         return {
             "recorded_with": f"pytest-batchkeys {__version__}",
             origin.KEY: origin.origin_of(is_loopback_url(self.settings.arm_url)),
+            # replay retries as often as the recording did, so a 429 and its retry replay
+            "max_retries": self.settings.max_retries,
             "api_version": self.api_version,
             "spec_fingerprint": self.spec.fingerprint,
         }
@@ -229,6 +232,14 @@ class Harness:
             (self.env.get("AZURE_CLIENT_ID"), placeholders.CLIENT_ID),
         ]
         return tuple((real, fake) for real, fake in pairs if real and real != fake)
+
+    @staticmethod
+    def replay_retries(run: CassetteRun | None) -> int:
+        """How often a replaying session retries: as the cassette was recorded (0 if unknown)."""
+        if run is None or run.action != "replay":
+            return 0
+        value = run.metadata.get("max_retries")
+        return value if type(value) is int and value >= 0 else 0
 
     def target(self, run: CassetteRun | None) -> Target:
         """Placeholders when the test replays, the configured target otherwise."""

@@ -238,7 +238,11 @@ def batchkeys_session(
     from pytest_batchkeys.live.client import build_session
 
     harness = _harness(request.config)
-    with build_session(harness.settings, harness.provider_for(batchkeys_cassette)) as session:
+    with build_session(
+        harness.settings,
+        harness.provider_for(batchkeys_cassette),
+        replay_retries=harness.replay_retries(batchkeys_cassette),
+    ) as session:
         yield session
 
 

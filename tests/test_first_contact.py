@@ -6,6 +6,7 @@ against the simulator standing in for Azure (the same code path as Azure).
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -313,3 +314,36 @@ def test_error_pointer_is_a_command_that_works_in_a_host_project(host: HostProje
     assert explained.returncode == 0, explained.stderr
     assert explained.stdout.startswith("No cassette for a test (missing-cassette)")
     assert "pytest --batch-record" in explained.stdout
+
+
+THROTTLED = """
+import pytest
+
+@pytest.mark.batchkeys
+def test_session(batchkeys_client):
+    assert batchkeys_client.list_keys().status_code == 200
+""" + SDK_TEST.replace("import pytest\n", "")
+
+
+def test_recorded_throttling_replays_as_a_sequence_without_waiting(
+    host: HostProject, simulator: Simulator
+):
+    (host.root / "tests" / "test_keys.py").write_text(THROTTLED)
+    _record_env(host, simulator)
+    for name in ("test_session", "test_sdk"):  # each test's first listKeys is throttled
+        simulator.clear_faults()
+        simulator.add_fault(kind="throttle", route="arm", first=1, retry_after=2)
+        recorded = host.run("--batch-record", f"tests/test_keys.py::{name}")
+        assert recorded.returncode == 0, recorded.output
+    for name in ("test_session", "test_sdk"):
+        cassette = (host.root / "cassettes" / "tests" / "test_keys" / f"{name}.yaml").read_text()
+        assert cassette.count("code: 429") == 1, name  # the 429 and its retry are recorded
+        assert cassette.count("code: 200") == 1, name
+    host.env.clear()
+    simulator.stop()
+    replayed = host.run("--durations=0", "-vv")
+    assert replayed.returncode == 0, replayed.output
+    assert "cassettes: 2 replayed, 0 recorded, 0 missing" in replayed.output
+    durations = [float(x) for x in re.findall(r"^(\d+\.\d+)s call", replayed.output, re.M)]
+    assert durations, replayed.output
+    assert max(durations) < 1.5, replayed.output  # the recorded Retry-After (2 s) is not waited

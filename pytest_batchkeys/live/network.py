@@ -89,3 +89,22 @@ def _install(log: GuardLog, context: str) -> None:
 
     socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
+
+
+@contextmanager
+def sdk_retries_without_waiting() -> Iterator[None]:
+    """While replaying, azure-core's retry policy retries without sleeping: a recorded 429 and
+    its retry replay as recorded, at once. Nothing happens when azure-core is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("azure") is None or importlib.util.find_spec("azure.core") is None:
+        yield
+        return
+    from azure.core.pipeline.policies import RetryPolicy
+
+    original = RetryPolicy.sleep
+    RetryPolicy.sleep = lambda self, settings, transport, response=None: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RetryPolicy.sleep = original  # type: ignore[method-assign]
