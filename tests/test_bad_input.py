@@ -355,7 +355,7 @@ def test_a_failed_save_raises_after_vcrpy_has_unpatched(tmp_path: Path) -> None:
     path = tmp_path / "refused.yaml"
     refused = pytest.raises(
         CassetteError,
-        match=r"^refused refused\.yaml \[see docs/troubleshooting\.md#cassette-write\]$",
+        match=r"^refused refused\.yaml \[see: batchkeys explain cassette-write\]$",
     )
     with Simulator() as sim, refused, use_cassette(path, "record", prepare_save=refuse):
         assert vcrpy_patched()

@@ -66,7 +66,8 @@ def test_missing_cassette_fails_and_says_how_to_record(pytester: pytest.Pytester
             f"*No cassette for test_replay.py::test_keys: {path} does not exist. Replay mode never "
             "calls out and never skips. Record it against Azure (or a simulator) with:",
             "    pytest --batch-record test_replay.py::test_keys",
-            "*(needs a target and credentials; see docs/recording.md) "
+            "(needs a target and credentials: AZURE_SUBSCRIPTION_ID, BATCHKEYS_RESOURCE_GROUP, "
+            "BATCHKEYS_ACCOUNT_NAME and a service principal or token) "
             "[[]see: batchkeys explain missing-cassette[]]",
         ]
     )
