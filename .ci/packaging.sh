@@ -31,7 +31,7 @@ meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
 metadata = zipfile.ZipFile(wheel).read(meta).decode()
 entry_points = zipfile.ZipFile(wheel).read(meta.replace("METADATA", "entry_points.txt")).decode()
 problems = []
-for required in ("pytest_batchkeys/py.typed", "pytest_batchkeys/plugin.py"):
+for required in ("pytest_batchkeys/py.typed", "pytest_batchkeys/plugin.py", "pytest_batchkeys/troubleshooting.md"):
     if required not in names:
         problems.append(f"wheel lacks {required}")
 if not any(n.startswith("pytest_batchkeys/specs/") and n.endswith(".json") for n in names):

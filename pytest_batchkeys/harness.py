@@ -13,14 +13,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_batchkeys import __version__
-from pytest_batchkeys.errors import CassetteError
+from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
-from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.live.network import GuardLog, block_outbound, sdk_retries_without_waiting
+from pytest_batchkeys.recording import origin
 from pytest_batchkeys.recording.atomic import sweep_temps
-from pytest_batchkeys.recording.cassettes import CassetteRun, plan, serialize_cassette, use_cassette
+from pytest_batchkeys.recording.cassettes import (
+    CassetteRun,
+    Fate,
+    plan,
+    serialize_cassette,
+    use_cassette,
+)
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.identifiers import without_userinfo
-from pytest_batchkeys.settings import Settings, validate_live
+from pytest_batchkeys.settings import OPTIONS_BY_FIELD, Settings, is_loopback_url, validate_live
 
 if TYPE_CHECKING:
     from pytest_batchkeys.live.client import Target
@@ -38,6 +45,11 @@ class Harness:
         self.env = dict(env)
         self.counters: Counter[str] = Counter()
         self.guard_log = GuardLog()
+        #: "nodeid -> path" of failing tests whose recording was kept beside the cassette.
+        self.kept_aside: list[str] = []
+        #: rootdir and invocation dir, so printed commands work where pytest was started.
+        self.rootdir: Path | None = None
+        self.invocation_dir: Path | None = None
         self._spec: LoadedSpec | None = None
         self._provider: TokenProvider | None = None
         if settings.is_live:
@@ -59,6 +71,21 @@ class Harness:
             else:
                 self._spec = spec.load_spec(self.settings.spec)
         return self._spec
+
+    def check_api_version(self) -> None:
+        """Raise ConfigError unless the configured api-version is one the spec lists."""
+        wanted = self.settings.api_version
+        versions = self.spec.api_versions
+        if wanted is None or wanted in versions:
+            return
+        option = OPTIONS_BY_FIELD["api_version"]
+        raise ConfigError(
+            f"api-version {wanted!r} (from {option.flag}, ini {option.ini} or {option.env}) is "
+            f"not one the spec lists ({self.spec.source}): {', '.join(versions)}. Nothing was "
+            "run or written. Use one of these, or, for a newer api-version, a spec that lists "
+            "it: --batch-spec=PATH.",
+            anchor="unknown-api-version",
+        )
 
     @property
     def api_version(self) -> str:
@@ -114,9 +141,30 @@ class Harness:
 
         return check
 
+    def record_command(self, nodeid: str, *, rerecord: bool, contract: bool = False) -> str:
+        """The command that records `nodeid`, runnable from the directory pytest started in."""
+        return record_command(
+            nodeid,
+            rerecord=rerecord,
+            contract=contract,
+            rootdir=self.rootdir,
+            cwd=self.invocation_dir,
+        )
+
     @contextmanager
-    def cassette(self, path: Path, nodeid: str) -> Iterator[CassetteRun | None]:
-        """Replay or record `path` for one test; yields None in live mode (nothing recorded)."""
+    def cassette(
+        self,
+        path: Path,
+        nodeid: str,
+        *,
+        contract: bool = False,
+        fate: Callable[[], Fate] = lambda: "keep",
+    ) -> Iterator[CassetteRun | None]:
+        """Replay or record `path` for one test; yields None in live mode (nothing recorded).
+
+        A recording made while the test fails (`fate()` is "aside" when it is saved) never
+        becomes the cassette: it is kept beside it, and the summary lists the test.
+        """
         mode = self.settings.mode
         if mode == "live":
             yield None
@@ -124,25 +172,37 @@ class Harness:
         action = plan(path, mode=mode, record_mode=self.settings.record_mode)
         if action == "replay" and not path.exists():
             self.counters["cassettes_missing"] += 1
-            raise CassetteError(missing_cassette_message(path, nodeid), anchor="missing-cassette")
+            command = self.record_command(nodeid, rerecord=False, contract=contract)
+            raise CassetteError(
+                missing_cassette_message(path, nodeid, command), anchor="missing-cassette"
+            )
         with ExitStack() as stack:
             if action == "replay":
                 stack.enter_context(block_outbound(self.guard_log, context=nodeid))
+                stack.enter_context(sdk_retries_without_waiting())
             run = stack.enter_context(
                 use_cassette(
                     path,
                     action,
                     prepare_save=self.prepare_save,
                     metadata=self.recording_metadata() if action != "replay" else None,
+                    fate=fate,
                 )
             )
             yield run
+        if run.kept_aside is not None:
+            self.counters["recordings_kept_aside"] += 1
+            self.kept_aside.append(f"{nodeid} -> {run.kept_aside}")
+            return
         self.counters["cassettes_replayed" if action == "replay" else "cassettes_recorded"] += 1
 
     def recording_metadata(self) -> dict[str, Any]:
         """What a recorded cassette says about how it was made (checked for staleness in replay)."""
         return {
             "recorded_with": f"pytest-batchkeys {__version__}",
+            origin.KEY: origin.origin_of(is_loopback_url(self.settings.arm_url)),
+            # replay retries as often as the recording did, so a 429 and its retry replay
+            "max_retries": self.settings.max_retries,
             "api_version": self.api_version,
             "spec_fingerprint": self.spec.fingerprint,
         }
@@ -174,6 +234,14 @@ class Harness:
             (self.env.get("AZURE_CLIENT_ID"), placeholders.CLIENT_ID),
         ]
         return tuple((real, fake) for real, fake in pairs if real and real != fake)
+
+    @staticmethod
+    def replay_retries(run: CassetteRun | None) -> int:
+        """How often a replaying session retries: as the cassette was recorded (0 if unknown)."""
+        if run is None or run.action != "replay":
+            return 0
+        value = run.metadata.get("max_retries")
+        return value if type(value) is int and value >= 0 else 0
 
     def target(self, run: CassetteRun | None) -> Target:
         """Placeholders when the test replays, the configured target otherwise."""
@@ -208,18 +276,25 @@ class Harness:
             f"generated cases: {c['cases_replayed']} replayed, {c['cases_new']} new",
             f"checks: {c['checks_run']} run, {c['checks_failed']} failed",
         ]
+        if self.kept_aside:
+            lines.append(
+                f"failing tests, recording kept aside ({len(self.kept_aside)}; each previous "
+                "cassette, if any, is unchanged; replay never reads these files):"
+            )
+            lines.extend(f"  {entry}" for entry in sorted(self.kept_aside))
         if self.guard_log.blocked:
             lines.append(f"network: {len(self.guard_log.blocked)} outbound connection(s) blocked")
         return lines
 
 
-def missing_cassette_message(path: Path, nodeid: str) -> str:
+def missing_cassette_message(path: Path, nodeid: str, command: str) -> str:
     """What to say when replay has no cassette for a test."""
     return (
         f"No cassette for {nodeid}: {path} does not exist. Replay mode never calls out and "
         f"never skips. Record it against Azure (or a simulator) with:\n"
-        f"    pytest --batch-record '{nodeid}'\n"
-        "(needs a target and credentials; see docs/recording.md)"
+        f"    {command}\n"
+        "(needs a target and credentials: AZURE_SUBSCRIPTION_ID, BATCHKEYS_RESOURCE_GROUP, "
+        "BATCHKEYS_ACCOUNT_NAME and a service principal or token)"
     )
 
 

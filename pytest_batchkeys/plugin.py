@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import shlex
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_batchkeys.errors import TROUBLESHOOTING, BatchKeysError, UsageProblem
-from pytest_batchkeys.settings import OPTIONS, Settings, cli_values, is_loopback_url, resolve
+from pytest_batchkeys.errors import BatchKeysError, CredentialError, UsageProblem, pointer
+from pytest_batchkeys.settings import (
+    OPTIONS,
+    Settings,
+    check_cassette_dir_for_replay,
+    check_option_values_are_not_paths,
+    cli_values,
+    is_loopback_url,
+    resolve,
+)
 
 if TYPE_CHECKING:
     import requests
 
     from pytest_batchkeys.harness import Harness
     from pytest_batchkeys.live.client import BatchKeysClient, Target
-    from pytest_batchkeys.recording.cassettes import CassetteRun
+    from pytest_batchkeys.recording.cassettes import CassetteRun, Fate
 
 SETTINGS = pytest.StashKey[Settings]()
 HARNESS = pytest.StashKey["Harness"]()
@@ -27,6 +37,8 @@ class SpecRepairWarning(pytest.PytestWarning):
 
 
 RUN = pytest.StashKey["CassetteRun | None"]()
+FAILED = pytest.StashKey[bool]()
+CREDENTIALS_FAILED = pytest.StashKey[bool]()
 MARKER = "batchkeys"
 
 
@@ -42,16 +54,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--batch-record",
-        nargs="?",
+        action="store_const",
         const="new",
-        choices=("new", "all"),
         dest="batch_record",
         default=None,
-        metavar="MODE",
-        help="live, and write scrubbed cassettes: new (default) records missing cassettes only, "
-        "all re-records every cassette the run touches (ini/env: batchkeys_record_mode / "
-        "BATCHKEYS_RECORD_MODE)",
+        help="live, and write scrubbed cassettes for tests that have none; takes no value, so "
+        "`pytest --batch-record tests/test_x.py::test_y` records that test (ini/env: "
+        "batchkeys_mode / BATCHKEYS_MODE=record)",
     )
+    group.addoption(
+        "--batch-record-all",
+        action="store_const",
+        const="all",
+        dest="batch_record",
+        help="like --batch-record, and re-record every cassette the run touches; a test that "
+        "fails keeps its old cassette (ini/env: batchkeys_record_mode / BATCHKEYS_RECORD_MODE=all)",
+    )
+    # The spellings of earlier releases keep working (argparse matches a whole option string
+    # before it splits at '='), without a value that could swallow a test path.
+    for mode in ("new", "all"):
+        group.addoption(
+            f"--batch-record={mode}",
+            action="store_const",
+            const=mode,
+            dest="batch_record",
+            help=argparse.SUPPRESS,
+        )
     for option in OPTIONS:
         if option.field in ("mode", "record_mode"):
             continue
@@ -73,6 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "cassette; cassette= names the file under the cassette dir",
     )
     try:
+        check_option_values_are_not_paths(
+            [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *config.invocation_params.args],
+            config.invocation_params.dir,
+        )
         settings = resolve(
             cli_values(config.getoption),
             {option.ini: config.getini(option.ini) for option in OPTIONS},
@@ -80,10 +112,14 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
         )
         config.stash[SETTINGS] = settings
-        # Live runs and explicit specs are checked now, so their mistakes are usage errors;
+        if settings.mode == "replay":
+            check_cassette_dir_for_replay(settings.cassette_dir)
+        # Live runs, explicit specs and api-versions are checked now, so their mistakes are
+        # usage errors;
         # a plain replay run builds the harness only when a test first needs it.
-        if settings.is_live or settings.spec:
+        if settings.is_live or settings.spec or settings.api_version:
             harness = _harness(config)
+            harness.check_api_version()
             for repair in harness.spec.repairs if settings.spec else ():
                 warning = SpecRepairWarning(f"{harness.spec.source}: {repair}")
                 config.issue_config_time_warning(warning, 2)
@@ -97,6 +133,28 @@ def pytest_configure(config: pytest.Config) -> None:
         protect_run(settings.arm_url)
     if settings.contract:
         _collect_contract_suite(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """What runs against what: mode, spec, api-version, and where the cassettes came from."""
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return None
+    harness = config.stash.get(HARNESS, None)
+    spec = settings.spec or "bundled"
+    version = settings.api_version or "the spec's newest stable"
+    if harness is not None:
+        spec, version = harness.spec.source, harness.api_version
+    line = f"batchkeys: {settings.mode} mode; spec: {spec}; api-version: {version}"
+    if settings.is_live:
+        from pytest_batchkeys.secrets.identifiers import without_userinfo
+
+        return [f"{line}; endpoint: {without_userinfo(settings.arm_url)}"]
+    from pytest_batchkeys.recording.origin import origins
+
+    found = origins(settings.cassette_dir)
+    made = ", ".join(f"{count} {name}" for name, count in sorted(found.items())) or "none yet"
+    return [f"{line}; cassettes recorded against: {made} ({settings.cassette_dir})"]
 
 
 def _collect_contract_suite(config: pytest.Config) -> None:
@@ -119,6 +177,8 @@ def _harness(config: pytest.Config) -> Harness:
         from pytest_batchkeys.harness import Harness
 
         harness = Harness(config.stash[SETTINGS], dict(os.environ))
+        harness.rootdir = config.rootpath
+        harness.invocation_dir = config.invocation_params.dir
         config.stash[HARNESS] = harness
     return harness
 
@@ -140,13 +200,26 @@ def batchkeys_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteRun |
     harness = _harness(request.config)
     marker = request.node.get_closest_marker(MARKER)
     given = marker.kwargs.get("cassette") if marker else None
-    path = harness.cassette_path(request.node.nodeid, given, contract=_in_contract_suite(request))
+    contract = _in_contract_suite(request.node)
+    path = harness.cassette_path(request.node.nodeid, given, contract=contract)
     try:
-        with harness.cassette(path, request.node.nodeid) as run:
+        with harness.cassette(
+            path,
+            request.node.nodeid,
+            contract=contract,
+            fate=lambda: _recording_fate(request.node),
+        ) as run:
             request.node.stash[RUN] = run
             yield run
     except BatchKeysError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
+
+
+def _recording_fate(node: Any) -> Fate:
+    """A failing test's recording is kept aside; none is kept when credentials stopped the run."""
+    if node.config.stash.get(CREDENTIALS_FAILED, False):
+        return "discard"
+    return "aside" if node.stash.get(FAILED, False) else "keep"
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +245,11 @@ def batchkeys_session(
     from pytest_batchkeys.live.client import build_session
 
     harness = _harness(request.config)
-    with build_session(harness.settings, harness.provider_for(batchkeys_cassette)) as session:
+    with build_session(
+        harness.settings,
+        harness.provider_for(batchkeys_cassette),
+        replay_retries=harness.replay_retries(batchkeys_cassette),
+    ) as session:
         yield session
 
 
@@ -225,14 +302,15 @@ def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: A
     from pytest_batchkeys.contract.generated import GeneratedRun
 
     harness = _harness(request.config)
-    path = harness.cassette_path(request.node.nodeid, None, contract=_in_contract_suite(request))
+    contract = _in_contract_suite(request.node)
+    path = harness.cassette_path(request.node.nodeid, None, contract=contract)
     return GeneratedRun(harness=harness, path=path, check=batchkeys_check)
 
 
-def _in_contract_suite(request: pytest.FixtureRequest) -> bool:
+def _in_contract_suite(node: Any) -> bool:
     from pytest_batchkeys.contract import CONTRACT_DIR
 
-    return CONTRACT_DIR in request.node.path.resolve().parents
+    return CONTRACT_DIR in node.path.resolve().parents
 
 
 @pytest.fixture
@@ -286,10 +364,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     run = item.stash.get(RUN, None)
     if run is not None and run.misses:
         lines = "\n".join(miss.describe() for miss in run.misses)
+        command = _harness(item.config).record_command(
+            item.nodeid, rerecord=True, contract=_in_contract_suite(item)
+        )
         pytest.fail(
             f"Request not found in cassette {run.path}:\n{lines}\n"
-            f"Record it again with: pytest --batch-record=all '{item.nodeid}' "
-            f"[see {TROUBLESHOOTING}#request-not-found]",
+            f"Record it again with:\n    {command}\n{pointer('request-not-found')}",
             pytrace=False,
         )
     if failure is not None:
@@ -317,8 +397,11 @@ def _redacting(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, Any]:
-    """In live and record modes, failure text, captured output and properties are redacted."""
+    """Remember a failing test (its recording is kept aside); redact reports (live, record)."""
     report = yield
+    if report.failed and report.when in ("setup", "call"):
+        item.stash[FAILED] = True  # read when the cassette is saved, at teardown
+        _stop_on_credential_error(item, call, report)
     if _redacting(item.config):
         from pytest_batchkeys.secrets.redact import redact_report
 
@@ -348,6 +431,28 @@ def pytest_warning_recorded(warning_message: Any) -> None:
         redact_warning(warning_message)
 
 
+def _stop_on_credential_error(item: pytest.Item, call: Any, report: Any) -> None:
+    """Credentials that fail are a setup problem of the whole run, not of this test: show one
+    clean paragraph (no traceback, no secret) and run no further test."""
+    failure = _credential_error(call.excinfo.value if call.excinfo else None)
+    if failure is None:
+        return
+    report.longrepr = f"{failure}\nNo further test is run: every test would fail the same way."
+    item.session.shouldstop = f"batchkeys: credentials failed ({failure.anchor})"
+    item.config.stash[CREDENTIALS_FAILED] = True
+
+
+def _credential_error(error: BaseException | None) -> CredentialError | None:
+    """The CredentialError behind `error` (raised directly, or wrapped by an HTTP client)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, CredentialError):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     harness = config.stash.get(HARNESS, None)
     if harness is None or not _used(harness):
@@ -365,12 +470,15 @@ def _used(harness: Harness) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
-    """On an xdist worker, hand the counters to the controller; once the junit XML is written,
-    redact it (live and record modes)."""
+    """A run stopped by failing credentials exits 4; an xdist worker hands on its counters; once
+    the junit XML is written, it is redacted (live and record modes)."""
+    if session.config.stash.get(CREDENTIALS_FAILED, False):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     harness = session.config.stash.get(HARNESS, None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if harness is not None and workeroutput is not None:
         workeroutput["batchkeys_counters"] = dict(harness.counters)
+        workeroutput["batchkeys_kept_aside"] = list(harness.kept_aside)
     result = yield
     xmlpath = getattr(session.config.option, "xmlpath", None)
     if xmlpath and _redacting(session.config):
@@ -383,6 +491,9 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """On the xdist controller, add up the workers' counters."""
-    counters = getattr(node, "workeroutput", {}).get("batchkeys_counters")
+    output = getattr(node, "workeroutput", {})
+    counters = output.get("batchkeys_counters")
     if counters:
-        _harness(node.config).counters.update(counters)
+        harness = _harness(node.config)
+        harness.counters.update(counters)
+        harness.kept_aside.extend(output.get("batchkeys_kept_aside", ()))

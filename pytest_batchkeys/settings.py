@@ -6,10 +6,12 @@ command line, then ini file, then environment variable, then default.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -91,7 +93,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
     ),
     Option(
         field="record_mode",
-        flag="--batch-record=MODE",
+        flag="--batch-record-all",
         ini="batchkeys_record_mode",
         env="BATCHKEYS_RECORD_MODE",
         help="new (default): record only missing cassettes; all: re-record every cassette used",
@@ -205,7 +207,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
         flag="--batch-max-retries",
         ini="batchkeys_max_retries",
         env="BATCHKEYS_MAX_RETRIES",
-        help="retries of 429 and 5xx answers in live mode (default: 3; 0 disables)",
+        help="retries of 429 and 5xx answers in live and record modes (default: 3; 0 disables)",
         metavar="N",
     ),
     Option(
@@ -443,7 +445,7 @@ def validate_live(settings: Settings) -> None:
     if settings.mode == "live" and settings.record_mode == "all":
         raise ConfigError(
             "The record mode is 'all' (re-record every cassette), but the mode is live, which "
-            "never writes cassettes. To re-record, use --batch-record=all (or batchkeys_mode / "
+            "never writes cassettes. To re-record, use --batch-record-all (or batchkeys_mode / "
             "BATCHKEYS_MODE=record); to run live without recording, unset batchkeys_record_mode "
             "/ BATCHKEYS_RECORD_MODE.",
             anchor="contradictory-options",
@@ -479,13 +481,50 @@ def check_cassette_dir(directory: Path) -> None:
         )
 
 
+def check_option_values_are_not_paths(args: Sequence[str], invocation_dir: Path) -> None:
+    """Refuse `--batch-OPTION VALUE` (with a space) when VALUE names an existing path.
+
+    pytest picks the rootdir and ini file before it knows plugin options, so it reads such a
+    VALUE as a test path: the rootdir moves, cassettes are looked for (and recorded) elsewhere.
+    The `--batch-OPTION=VALUE` form is never taken for a path.
+    """
+    flags = {option.flag: option for option in OPTIONS if option.metavar is not None}
+    for flag, value in itertools.pairwise(args):
+        option = flags.get(flag)
+        if option is None or value.startswith("-"):
+            continue
+        if (invocation_dir / value.partition("::")[0]).exists():
+            raise ConfigError(
+                f"{flag} {value} was given with a space, and {value} exists, so pytest took it "
+                "for a test path while choosing the rootdir and ini file (the project's "
+                "configuration and cassettes could be missed, and recordings written outside "
+                f"it). Write it with '=': {flag}={shlex.quote(value)}",
+                anchor="option-with-space",
+            )
+
+
+_RECORD_FLAGS: Final = {"new": "--batch-record", "all": "--batch-record-all"}
+
+
+def check_cassette_dir_for_replay(directory: Path) -> None:
+    """Raise ConfigError when the cassette dir exists but is not a directory (replay reads it)."""
+    if directory.exists() and not directory.is_dir():
+        flag = OPTIONS_BY_FIELD["cassette_dir"].flag
+        raise ConfigError(
+            f"Cassette dir {directory} is a file, not a directory, so no cassette can be read "
+            f"from it. Point {flag} (ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR) at "
+            "the directory that holds the cassettes.",
+            anchor="unwritable-cassette-dir",
+        )
+
+
 def cli_values(getoption: Callable[[str], Any]) -> dict[str, Any]:
     """Map pytest's parsed options (by dest) to Settings field names."""
     record = getoption("batch_record")
     live = getoption("batch_live")
     if record and live:
         raise ConfigError(
-            f"--batch-live and --batch-record={record} contradict each other: live mode never "
+            f"--batch-live and {_RECORD_FLAGS[record]} contradict each other: live mode never "
             "writes cassettes, record mode writes them (record mode talks to the endpoint too). "
             "Pass only one of them.",
             anchor="contradictory-options",

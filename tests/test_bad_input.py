@@ -4,7 +4,7 @@ Three families: cassettes (the test errors and names the file), specs and config
 pytest UsageError: exit code 4 and one `ERROR:` line).
 
 Decision pinned here: `--batch-record` (new) never replaces an existing cassette, not even an
-unreadable one; it fails with the same message as replay. `--batch-record=all` re-records it.
+unreadable one; it fails with the same message as replay. `--batch-record-all` re-records it.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ def test_keys(batchkeys_client):
 SUB = "9b2f5c1e-0a4d-4c7e-8f3b-6d1e2a9c4b70"
 ENV_PREFIXES = ("AZURE_", "BATCHKEYS_")
 REMEDY = (
-    "Restore it from version control, or record it again with --batch-record=all (plain "
+    "Restore it from version control, or record it again with --batch-record-all (plain "
     "--batch-record keeps existing cassettes, broken ones included)."
 )
 SHAPE = "Expected a vcrpy cassette: a mapping with 'interactions' (a list) and 'version: 1'."
-UNREADABLE = "[see docs/troubleshooting.md#cassette-unreadable]"
-FORMAT = "[see docs/troubleshooting.md#cassette-format]"
+UNREADABLE = "[see: batchkeys explain cassette-unreadable]"
+FORMAT = "[see: batchkeys explain cassette-format]"
 GOOD = serialize_cassette([cb.interaction()], {})
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -142,7 +142,7 @@ CASSETTES: list[tuple[str, bytes | None, Callable[[Path], str]]] = [
             f"Cassette {p} uses the YAML tag '!!python/object/apply:os.system' at line 1, "
             "column 15, which is not allowed: cassettes are read with a safe loader (nothing in the "
             "file was run) and must be plain YAML (mappings, lists, strings, numbers). "
-            f"{REMEDY} [see docs/troubleshooting.md#cassette-unsafe-yaml]"
+            f"{REMEDY} [see: batchkeys explain cassette-unsafe-yaml]"
         ),
     ),
     (
@@ -216,7 +216,7 @@ CASSETTES: list[tuple[str, bytes | None, Callable[[Path], str]]] = [
         lambda p: (
             f"Cassette {p} is in the pre-1.0 vcrpy format (a bare list of interactions). "
             f"{SHAPE} vcrpy converts old cassettes with `python -m vcr.migration {p}`; or record it "
-            f"again with --batch-record=all. {FORMAT}"
+            f"again with --batch-record-all. {FORMAT}"
         ),
     ),
     (
@@ -308,7 +308,7 @@ def test_unreadable_cassette(pytester: pytest.Pytester) -> None:
     _assert_clean(result)
     assert (
         f"Cassette {path} cannot be read: Permission denied. The user running pytest needs read "
-        "access to it; check its permissions and owner. [see docs/troubleshooting.md#"
+        "access to it; check its permissions and owner. [see: batchkeys explain "
         "cassette-unreadable]"
     ) in result.stdout.str()
 
@@ -342,7 +342,7 @@ def test_record_all_over_a_directory_names_the_write_problem(
     assert (
         f"Cassette {path} cannot be written: a directory has its name. The directory is left as "
         "it is. Remove or rename it, or point the marker at another file: "
-        "@pytest.mark.batchkeys(cassette='name.yaml'). [see docs/troubleshooting.md#cassette-write]"
+        "@pytest.mark.batchkeys(cassette='name.yaml'). [see: batchkeys explain cassette-write]"
     ) in result.stdout.str()
     assert _snapshot(path) == ["keep.txt"]
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
@@ -357,7 +357,7 @@ def test_a_failed_save_raises_after_vcrpy_has_unpatched(tmp_path: Path) -> None:
     path = tmp_path / "refused.yaml"
     refused = pytest.raises(
         CassetteError,
-        match=r"^refused refused\.yaml \[see docs/troubleshooting\.md#cassette-write\]$",
+        match=r"^refused refused\.yaml \[see: batchkeys explain cassette-write\]$",
     )
     with Simulator() as sim, refused, use_cassette(path, "record", prepare_save=refuse):
         assert vcrpy_patched()
@@ -375,7 +375,7 @@ def test_write_cassette_over_a_directory_keeps_it(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"Cassette {path} cannot be written: a directory has its name. The directory is left as "
         "it is. Remove or rename it, or point the marker at another file: "
-        "@pytest.mark.batchkeys(cassette='name.yaml'). [see docs/troubleshooting.md#cassette-write]"
+        "@pytest.mark.batchkeys(cassette='name.yaml'). [see: batchkeys explain cassette-write]"
     )
     assert [p.name for p in path.iterdir()] == ["inside"]
 
@@ -391,7 +391,7 @@ SPEC_HINT = (
     "Expected a Swagger 2.0 or OpenAPI 3.x document in YAML or JSON. Fix the file at that "
     "place, or point the spec setting at another file."
 )
-SPEC_ANCHOR = "[see docs/troubleshooting.md#spec-errors]"
+SPEC_ANCHOR = "[see: batchkeys explain spec-errors]"
 
 
 def _official(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
@@ -467,7 +467,7 @@ SPECS: list[tuple[str, Callable[[Path], Path], Callable[[Path], str] | None]] = 
         lambda p: (
             f"Spec file {p} is a directory; only regular files are read (refused at once). "
             "Nothing was loaded. Point the spec setting at the listKeys spec itself, or leave it "
-            "unset to use the bundled contract. [see docs/troubleshooting.md#input-limits]"
+            "unset to use the bundled contract. [see: batchkeys explain input-limits]"
         ),
     ),
     ("empty-file", _text(""), None),
@@ -527,7 +527,7 @@ def test_bad_spec_from_the_environment_is_a_usage_error(
 
 # --- configuration -----------------------------------------------------------------------------
 
-CONFIG_ANCHOR = "[see docs/troubleshooting.md#{}]"
+CONFIG_ANCHOR = "[see: batchkeys explain {}]"
 LIVE_ENV = {
     "AZURE_SUBSCRIPTION_ID": SUB,
     "BATCHKEYS_RESOURCE_GROUP": "rg",
@@ -535,9 +535,9 @@ LIVE_ENV = {
     "BATCHKEYS_ACCESS_TOKEN": "t0ken",
     "BATCHKEYS_ENDPOINT": "http://127.0.0.1:9",
 }
-NUMBER = "[see docs/troubleshooting.md#bad-number]"
-CONTRADICTORY = "[see docs/troubleshooting.md#contradictory-options]"
-UNWRITABLE = "[see docs/troubleshooting.md#unwritable-cassette-dir]"
+NUMBER = "[see: batchkeys explain bad-number]"
+CONTRADICTORY = "[see: batchkeys explain contradictory-options]"
+UNWRITABLE = "[see: batchkeys explain unwritable-cassette-dir]"
 DIR_HELP = "(ini batchkeys_cassette_dir, env BATCHKEYS_CASSETTE_DIR)."
 
 # (id, command line, environment (None: replay, no env), expected stderr lines for rootdir)
@@ -549,7 +549,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: Unknown cloud 'AzureMoon' from --batch-cloud. Expected one of: AzureCloud, "
             "AzureChinaCloud, AzureUSGovernment. For any other ARM endpoint (a simulator, a "
-            "proxy) use --batch-endpoint URL. [see docs/troubleshooting.md#unknown-value]"
+            "proxy) use --batch-endpoint URL. [see: batchkeys explain unknown-value]"
         ],
     ),
     (
@@ -559,7 +559,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: --batch-endpoint 'http://[::1' is not a valid URL (Invalid IPv6 URL). "
             "Expected e.g. https://management.azure.com or http://127.0.0.1:8080. "
-            "[see docs/troubleshooting.md#malformed-url]"
+            "[see: batchkeys explain malformed-url]"
         ],
     ),
     (
@@ -570,7 +570,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
             "ERROR: --batch-endpoint 'https://arm.example.com/?api-version=1' is not a base URL. "
             "Expected scheme http or https, a host, and no query or fragment, e.g. "
             "https://management.azure.com or http://127.0.0.1:8080. "
-            "[see docs/troubleshooting.md#malformed-url]"
+            "[see: batchkeys explain malformed-url]"
         ],
     ),
     (
@@ -580,7 +580,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: Subscription id 'my-subscription' is not a UUID. Azure subscription ids look "
             "like 00000000-0000-0000-0000-000000000000; check AZURE_SUBSCRIPTION_ID or "
-            "--batch-subscription. [see docs/troubleshooting.md#bad-subscription]"
+            "--batch-subscription. [see: batchkeys explain bad-subscription]"
         ],
     ),
     (
@@ -588,7 +588,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         ["--batch-live", "--batch-record=all"],
         LIVE_ENV,
         lambda _: [
-            "ERROR: --batch-live and --batch-record=all contradict each other: live mode never "
+            "ERROR: --batch-live and --batch-record-all contradict each other: live mode never "
             "writes cassettes, record mode writes them (record mode talks to the endpoint too). "
             f"Pass only one of them. {CONTRADICTORY}"
         ],
@@ -599,7 +599,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         {**LIVE_ENV, "BATCHKEYS_RECORD_MODE": "all"},
         lambda _: [
             "ERROR: The record mode is 'all' (re-record every cassette), but the mode is live, "
-            "which never writes cassettes. To re-record, use --batch-record=all (or "
+            "which never writes cassettes. To re-record, use --batch-record-all (or "
             "batchkeys_mode / BATCHKEYS_MODE=record); to run live without recording, unset "
             f"batchkeys_record_mode / BATCHKEYS_RECORD_MODE. {CONTRADICTORY}"
         ],
@@ -631,8 +631,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         LIVE_ENV,
         lambda root: [
             "ERROR: usage: pytest.main() [options] [file_or_dir] [file_or_dir] [...]",
-            "pytest.main(): error: argument --batch-record: invalid choice: 'sometimes' (choose "
-            "from 'new', 'all')",
+            "pytest.main(): error: argument --batch-record: ignored explicit argument 'sometimes'",
             "  inifile: None",
             f"  rootdir: {root}",
         ],
@@ -644,7 +643,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: Unknown record mode 'sometimes' from environment variable "
             "BATCHKEYS_RECORD_MODE. Expected one of: new, all. "
-            "[see docs/troubleshooting.md#unknown-value]"
+            "[see: batchkeys explain unknown-value]"
         ],
     ),
     (
@@ -704,7 +703,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: Client credentials are incomplete: AZURE_TENANT_ID, AZURE_CLIENT_ID set but "
             "AZURE_CLIENT_SECRET not set. Set all three, or none of them. "
-            "[see docs/troubleshooting.md#missing-credentials]"
+            "[see: batchkeys explain missing-credentials]"
         ],
     ),
     (
@@ -714,7 +713,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: http://arm.example.com is plain http to a host that is not loopback; a "
             "bearer token would cross the network in clear. Use https, or a simulator on "
-            "127.0.0.1. [see docs/troubleshooting.md#plain-http]"
+            "127.0.0.1. [see: batchkeys explain plain-http]"
         ],
     ),
     (
@@ -727,7 +726,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
             "  BATCHKEYS_RESOURCE_GROUP (or --batch-resource-group, ini batchkeys_resource_group)",
             "  BATCHKEYS_ACCOUNT_NAME (or --batch-account, ini batchkeys_account_name)",
             "Set them, or run without --batch-live/--batch-record to replay cassettes. "
-            "[see docs/troubleshooting.md#missing-target]",
+            "[see: batchkeys explain missing-target]",
         ],
     ),
     (
@@ -737,7 +736,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str] | None, Callable[[Path], list
         lambda _: [
             "ERROR: environment variable BATCHKEYS_CONTRACT is 'maybe', which is not a boolean. "
             "Use one of: true, false, 1, 0, yes, no. "
-            "[see docs/troubleshooting.md#configuration-errors]"
+            "[see: batchkeys explain configuration-errors]"
         ],
     ),
 ]

@@ -80,7 +80,17 @@ def test_every_error_anchor_in_the_code_has_one_troubleshooting_section():
 def test_error_messages_point_at_the_troubleshooting_page():
     assert (ROOT / errors.TROUBLESHOOTING).is_file()
     message = str(errors.CassetteError("x", anchor="missing-cassette"))
-    assert message.endswith("[see docs/troubleshooting.md#missing-cassette]")
+    assert message.endswith("[see: batchkeys explain missing-cassette]")
+
+
+def test_every_anchor_is_explained_by_the_command_the_message_names():
+    from pytest_batchkeys.cli.explain import sections, troubleshooting_text
+
+    known = sections(troubleshooting_text())
+    assert sorted(known) == sorted(doc_anchors("troubleshooting.md"))
+    assert set(code_anchors()) <= set(known)
+    assert "--batch-record" in known["missing-cassette"]
+    assert "### " not in known["missing-cassette"]  # one section, not the rest of the page
 
 
 def test_every_docs_page_named_in_a_message_exists():

@@ -65,9 +65,10 @@ def test_missing_cassette_fails_and_says_how_to_record(pytester: pytest.Pytester
         [
             f"*No cassette for test_replay.py::test_keys: {path} does not exist. Replay mode never "
             "calls out and never skips. Record it against Azure (or a simulator) with:",
-            "*pytest --batch-record 'test_replay.py::test_keys'",
-            "*(needs a target and credentials; see docs/recording.md) "
-            "[[]see docs/troubleshooting.md#missing-cassette[]]",
+            "    pytest --batch-record test_replay.py::test_keys",
+            "(needs a target and credentials: AZURE_SUBSCRIPTION_ID, BATCHKEYS_RESOURCE_GROUP, "
+            "BATCHKEYS_ACCOUNT_NAME and a service principal or token) "
+            "[[]see: batchkeys explain missing-cassette[]]",
         ]
     )
     assert "cassettes: 0 replayed, 0 recorded, 1 missing" in result.stdout.str()
@@ -92,8 +93,9 @@ def test_unmatched_request_names_cassette_request_and_closest_recorded(pytester:
             f"*  request:  POST {cb.PATH}?api-version=2024-07-01",
             f"*  closest:  POST {cb.PATH}?api-version=2026-08-01",
             "*  differs:  query api-version: '2026-08-01' recorded, '2024-07-01' sent",
-            "*Record it again with: pytest --batch-record=all 'test_replay.py::test_keys' "
-            "[[]see docs/troubleshooting.md#request-not-found[]]",
+            "Record it again with:",
+            "    pytest --batch-record-all test_replay.py::test_keys",
+            "[[]see: batchkeys explain request-not-found[]]",
         ]
     )
 
@@ -189,7 +191,7 @@ def test_live_without_credentials_lists_what_to_set(pytester: pytest.Pytester, m
         [
             "ERROR: Client credentials are incomplete: AZURE_CLIENT_ID set but AZURE_TENANT_ID, "
             "AZURE_CLIENT_SECRET not set. Set all three, or none of them. "
-            "[[]see docs/troubleshooting.md#missing-credentials[]]"
+            "[[]see: batchkeys explain missing-credentials[]]"
         ]
     )
 

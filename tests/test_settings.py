@@ -106,45 +106,45 @@ def test_endpoint_drives_arm_and_authority():
             {},
             "Unknown cloud 'AzureMoon' from --batch-cloud. Expected one of: AzureCloud, "
             "AzureChinaCloud, AzureUSGovernment. For any other ARM endpoint (a simulator, a proxy) "
-            "use --batch-endpoint URL. [see docs/troubleshooting.md#unknown-value]",
+            "use --batch-endpoint URL. [see: batchkeys explain unknown-value]",
         ),
         (
             {},
             {"BATCHKEYS_MODE": "offline"},
             "Unknown mode 'offline' from environment variable BATCHKEYS_MODE. Expected one of: "
-            "replay, live, record. [see docs/troubleshooting.md#unknown-value]",
+            "replay, live, record. [see: batchkeys explain unknown-value]",
         ),
         (
             {"endpoint": "management.azure.com"},
             {},
             "--batch-endpoint 'management.azure.com' is not a base URL. Expected scheme http or "
             "https, a host, and no query or fragment, e.g. https://management.azure.com or "
-            "http://127.0.0.1:8080. [see docs/troubleshooting.md#malformed-url]",
+            "http://127.0.0.1:8080. [see: batchkeys explain malformed-url]",
         ),
         (
             {"authority": "http://[::1"},
             {},
             "--batch-authority 'http://[::1' is not a valid URL (Invalid IPv6 URL). Expected e.g. "
             "https://management.azure.com or http://127.0.0.1:8080. "
-            "[see docs/troubleshooting.md#malformed-url]",
+            "[see: batchkeys explain malformed-url]",
         ),
         (
             {"read_timeout": "soon"},
             {},
             "--batch-read-timeout is 'soon', which is not a number. Expected a number greater "
-            "than zero (default: 30). [see docs/troubleshooting.md#bad-number]",
+            "than zero (default: 30). [see: batchkeys explain bad-number]",
         ),
         (
             {"max_retries": "-1"},
             {},
             "--batch-max-retries is '-1', which is negative. Expected a whole number, 0 or more "
-            "(default: 3). [see docs/troubleshooting.md#bad-number]",
+            "(default: 3). [see: batchkeys explain bad-number]",
         ),
         (
             {},
             {"BATCHKEYS_CONTRACT": "maybe"},
             "environment variable BATCHKEYS_CONTRACT is 'maybe', which is not a boolean. Use one "
-            "of: true, false, 1, 0, yes, no. [see docs/troubleshooting.md#configuration-errors]",
+            "of: true, false, 1, 0, yes, no. [see: batchkeys explain configuration-errors]",
         ),
     ],
     ids=["cloud", "mode", "endpoint", "authority", "timeout", "retries", "bool"],
@@ -163,7 +163,7 @@ def test_live_needs_a_target_and_names_every_missing_value():
         "  BATCHKEYS_RESOURCE_GROUP (or --batch-resource-group, ini batchkeys_resource_group)\n"
         "  BATCHKEYS_ACCOUNT_NAME (or --batch-account, ini batchkeys_account_name)\n"
         "Set them, or run without --batch-live/--batch-record to replay cassettes. "
-        "[see docs/troubleshooting.md#missing-target]"
+        "[see: batchkeys explain missing-target]"
     )
 
 
@@ -183,7 +183,7 @@ def test_live_rejects_a_non_uuid_subscription():
     assert str(info.value) == (
         "Subscription id 'my-subscription' is not a UUID. Azure subscription ids look like "
         "00000000-0000-0000-0000-000000000000; check AZURE_SUBSCRIPTION_ID or "
-        "--batch-subscription. [see docs/troubleshooting.md#bad-subscription]"
+        "--batch-subscription. [see: batchkeys explain bad-subscription]"
     )
 
 
@@ -193,7 +193,7 @@ def test_live_refuses_plain_http_off_loopback():
     assert str(info.value) == (
         "http://arm.example.com is plain http to a host that is not loopback; a bearer token "
         "would cross the network in clear. Use https, or a simulator on 127.0.0.1. "
-        "[see docs/troubleshooting.md#plain-http]"
+        "[see: batchkeys explain plain-http]"
     )
     validate_live(_live(BATCHKEYS_ENDPOINT="http://127.0.0.1:9"))
     validate_live(_live(BATCHKEYS_ENDPOINT="http://[::1]:9"))

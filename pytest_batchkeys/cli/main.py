@@ -1,4 +1,4 @@
-"""The `batchkeys` command: serve the simulator, verify and scrub cassettes."""
+"""The `batchkeys` command: serve the simulator, verify and scrub cassettes, explain errors."""
 
 from __future__ import annotations
 
@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.add_argument(
         "--check", action="store_true", help="only report what would change; exit 1 if anything"
     )
+    explain = sub.add_parser(
+        "explain",
+        help="show what an error's [see: batchkeys explain NAME] means and how to fix it",
+        description="Print the troubleshooting section NAME (shipped with the package); "
+        "without NAME, list them.",
+    )
+    explain.add_argument("anchor", nargs="?", metavar="NAME", help="e.g. missing-cassette")
     return parser
 
 
@@ -73,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pytest_batchkeys.cli.serve import serve_main
 
         return serve_main(args)
+    if args.command == "explain":
+        from pytest_batchkeys.cli.explain import explain_main
+
+        return explain_main(args)
     if args.command == "verify":
         from pytest_batchkeys.cli.verify import verify_main
 

@@ -137,7 +137,7 @@ def stored_cases(path: Path) -> tuple[list[tuple[Kind, dict[str, Any]]], dict[st
         raise CassetteError(
             f"Cassette {path} holds {len(data.interactions)} interactions but no matching list of "
             "generated case kinds in its metadata, so it was not written by the generated-cases "
-            "test. Re-record it with: pytest --batch-contract --batch-record=all -k generated",
+            "test. Re-record it with: pytest --batch-contract --batch-record-all -k generated",
             anchor="cassette-format",
         )
     pairs: list[tuple[Kind, dict[str, Any]]] = []
@@ -208,7 +208,7 @@ class GeneratedRun:
             raise CassetteError(
                 f"Cassette {self.path} is stale: {reason}. Its cases no longer test the current "
                 "contract. Re-record it with:\n"
-                "    pytest --batch-contract --batch-record=all -k generated",
+                "    pytest --batch-contract --batch-record-all -k generated",
                 anchor="stale-cassette",
             )
         from pytest_batchkeys.recording.interactions import response_from_interaction
@@ -274,7 +274,7 @@ class GeneratedRun:
         if not outcomes:
             raise GeneratedCasesFailed(
                 f"No generated case ran from {self.path}: a contract run must test something. "
-                "Re-record it with: pytest --batch-contract --batch-record=all -k generated"
+                "Re-record it with: pytest --batch-contract --batch-record-all -k generated"
             )
         failed = [(kind, exc) for kind, _, exc in outcomes if exc is not None]
         if failed:

@@ -79,15 +79,29 @@ class BoundedRetry(Retry):
     A malformed Retry-After header counts as absent (exponential backoff applies).
     """
 
-    def __init__(self, *args: Any, max_total_wait: float = 60.0, waited: float = 0.0, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        max_total_wait: float = 60.0,
+        waited: float = 0.0,
+        sleeps: bool = True,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
         self.max_total_wait = max_total_wait
         self.waited = waited
+        self.sleeps = sleeps
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("max_total_wait", self.max_total_wait)
         kw.setdefault("waited", self.waited)
+        kw.setdefault("sleeps", self.sleeps)
         return super().new(**kw)
+
+    def sleep(self, response: Any = None) -> None:
+        """Wait as Retry-After or backoff says; in replay (sleeps=False) the answer is on disk."""
+        if self.sleeps:
+            super().sleep(response)
 
     def get_retry_after(self, response: Any) -> float | None:
         try:
@@ -133,17 +147,22 @@ class TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kw)
 
 
-def retry_policy(settings: Settings) -> BoundedRetry:
+def retry_policy(
+    settings: Settings, *, retries: int | None = None, sleeps: bool = True
+) -> BoundedRetry:
     """Bounded retries for 429 (honouring Retry-After) and 5xx (exponential backoff).
 
     Read errors (a read timeout, a connection dropped mid-answer) are not retried: they surface
     at once as requests' ReadTimeout / ConnectionError, so one slow answer costs one timeout.
+    `retries` overrides --batch-max-retries (replay uses the count the cassette was recorded
+    with); `sleeps=False` retries without waiting.
     """
+    count = settings.max_retries if retries is None else retries
     return BoundedRetry(
-        total=settings.max_retries,
-        connect=settings.max_retries,
+        total=count,
+        connect=count,
         read=False,
-        status=settings.max_retries,
+        status=count,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=None,  # listKeys is a POST that changes nothing: safe to repeat
         backoff_factor=0.5,
@@ -151,15 +170,27 @@ def retry_policy(settings: Settings) -> BoundedRetry:
         respect_retry_after_header=True,
         raise_on_status=False,
         max_total_wait=settings.max_retry_wait,
+        sleeps=sleeps,
     )
 
 
-def build_session(settings: Settings, provider: TokenProvider | None) -> requests.Session:
-    """A session with auth, default timeouts and retries; retries only when live."""
+def build_session(
+    settings: Settings, provider: TokenProvider | None, *, replay_retries: int = 0
+) -> requests.Session:
+    """A session with auth, default timeouts and retries.
+
+    Live, retries follow the settings. In replay they follow the recording (`replay_retries`,
+    the count it was recorded with; 0 for older cassettes) and never wait, so a recorded 429
+    and its retry replay as the same sequence, at once.
+    """
     session = requests.Session()
     session.trust_env = False  # no proxies or netrc from the environment in tests
     session.verify = ca_bundle(os.environ)  # ...but a CA bundle (e.g. the simulator's test CA)
-    retries: Retry | int = retry_policy(settings) if settings.is_live else 0
+    retries: Retry | int = 0
+    if settings.is_live:
+        retries = retry_policy(settings)
+    elif replay_retries:
+        retries = retry_policy(settings, retries=replay_retries, sleeps=False)
     adapter = TimeoutAdapter(
         timeout=(settings.connect_timeout, settings.read_timeout), max_retries=retries
     )

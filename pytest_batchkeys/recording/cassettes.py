@@ -20,6 +20,8 @@ from pytest_batchkeys.recording.validate import (
 from pytest_batchkeys.safeload import LoadRefused, read_bytes, yaml_load
 
 Action = Literal["replay", "record", "rerecord"]
+#: What becomes of a recording when it is saved: the cassette, kept aside, or nothing.
+Fate = Literal["keep", "aside", "discard"]
 MATCH_ON: Final = ("method", "path", "query")
 
 
@@ -200,6 +202,16 @@ class CassetteRun:
     recorded: int = 0
     #: Why the save failed; raised once vcrpy has unpatched (see use_cassette).
     save_error: Exception | None = None
+    #: Where a failing test's recording went instead of `path` (see failed_recording_path).
+    kept_aside: Path | None = None
+
+
+FAILED_SUFFIX: Final = ".failed"
+
+
+def failed_recording_path(path: Path) -> Path:
+    """Where a failing test's recording is kept: beside the cassette, a name replay never reads."""
+    return path.with_name(path.name + FAILED_SUFFIX)
 
 
 SaveHook = Callable[[list[dict[str, Any]], dict[str, Any], Path], str]
@@ -219,11 +231,15 @@ def use_cassette(
     *,
     prepare_save: SaveHook,
     metadata: Mapping[str, Any] | None = None,
+    fate: Callable[[], Fate] = lambda: "keep",
 ) -> Iterator[CassetteRun]:
     """Patch HTTP libraries with vcrpy for the block; save through `prepare_save` when recording.
 
     `prepare_save(interactions, metadata, path)` returns the text to write (it scrubs and
     leak-checks); the file is written atomically, so a failure leaves the previous cassette.
+    When `fate()` is "aside" at save time (the test failed), the recording goes to
+    failed_recording_path(path) and the cassette at `path`, if any, is left as it was;
+    "discard" writes nothing (the run stopped before anything worth keeping was recorded).
     """
     run = CassetteRun(path=path, action=action, metadata=dict(metadata or {}))
     if action == "replay":
@@ -232,7 +248,7 @@ def use_cassette(
         run.loaded = read_cassette(path)
         run.metadata = dict(run.loaded.metadata)
     cassette_class = _cassette_class()
-    persister = _Persister(run, prepare_save)
+    persister = _Persister(run, prepare_save, fate)
     record_mode = "none" if action == "replay" else "all"
     try:
         with cassette_class.use(
@@ -322,9 +338,10 @@ def _similarity(recorded: Any, sent: Any) -> tuple[int, int]:
 class _Persister:
     """vcrpy persister: loads through read_cassette, saves scrubbed and atomically."""
 
-    def __init__(self, run: CassetteRun, prepare_save: SaveHook) -> None:
+    def __init__(self, run: CassetteRun, prepare_save: SaveHook, fate: Callable[[], Fate]) -> None:
         self.run = run
         self.prepare_save = prepare_save
+        self.fate = fate
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[Any, ...]:
         from vcr.persisters.filesystem import CassetteNotFoundError
@@ -357,7 +374,17 @@ class _Persister:
                 cassette_dict["requests"], cassette_dict["responses"], strict=True
             )
         ]
-        write_cassette(path, self.prepare_save(interactions, self.run.metadata, path))
+        fate = self.fate()
+        if fate == "discard":
+            return
+        text = self.prepare_save(interactions, self.run.metadata, path)
+        aside = failed_recording_path(path)
+        if fate == "aside":
+            write_cassette(aside, text)
+            self.run.kept_aside = aside
+        else:
+            write_cassette(path, text)
+            aside.unlink(missing_ok=True)  # an older failing recording is now outdated
         self.run.recorded = len(interactions)
 
 

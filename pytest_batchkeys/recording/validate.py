@@ -17,7 +17,7 @@ FORMAT_VERSION: Final = 1
 METADATA_KEY: Final = "batchkeys"
 #: What to do about an existing cassette that cannot be used (record mode never replaces one).
 REMEDY: Final = (
-    "Restore it from version control, or record it again with --batch-record=all "
+    "Restore it from version control, or record it again with --batch-record-all "
     "(plain --batch-record keeps existing cassettes, broken ones included)."
 )
 EXPECTED_SHAPE: Final = (
@@ -177,7 +177,7 @@ def check_cassette(where: str, data: Any) -> tuple[list[Any], dict[str, Any]]:
         raise CassetteError(
             f"Cassette {where} is in the pre-1.0 vcrpy format (a bare list of "
             f"interactions). {EXPECTED_SHAPE} vcrpy converts old cassettes with `python -m "
-            f"vcr.migration {where}`; or record it again with --batch-record=all.",
+            f"vcr.migration {where}`; or record it again with --batch-record-all.",
             anchor="cassette-format",
         )
     if not isinstance(data, dict):

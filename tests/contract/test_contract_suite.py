@@ -185,6 +185,6 @@ def test_stale_generated_cassette_says_how_to_rerecord(pytester: pytest.Pytester
             f"*Cassette {root}/contract/test_generated_cases.yaml is stale: it was recorded with "
             "api-version '2026-08-01', this run uses '2025-06-01'. Its cases no longer test the "
             "current contract. Re-record it with:",
-            "*pytest --batch-contract --batch-record=all -k generated*",
+            "*pytest --batch-contract --batch-record-all -k generated*",
         ]
     )

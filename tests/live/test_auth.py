@@ -62,7 +62,7 @@ def test_nothing_set_lists_every_source():
         "  BATCHKEYS_ACCESS_TOKEN (a bearer token for ARM), or\n"
         "  AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), or\n"
         "  install pytest-batchkeys[azure] and sign in (az login, managed identity, ...). "
-        "[see docs/troubleshooting.md#missing-credentials]"
+        "[see: batchkeys explain missing-credentials]"
     )
 
 
@@ -153,7 +153,7 @@ def test_plain_http_off_loopback_is_refused_before_any_secret_leaves():
     assert str(info.value) == (
         "Refusing to send credentials over plain http to http://login.example.com/t/oauth2/v2.0/token: "
         "only loopback hosts (127.0.0.1, ::1, localhost) may use http. Use https. "
-        "[see docs/troubleshooting.md#plain-http]"
+        "[see: batchkeys explain plain-http]"
     )
 
 
@@ -171,5 +171,5 @@ def test_token_answer_with_a_non_numeric_lifetime_is_a_credential_error():
     assert str(info.value) == (
         "The token endpoint http://127.0.0.1:1/t/oauth2/v2.0/token answered with an expires_in "
         "that is not a number. Expected seconds (e.g. 3599); check --batch-authority points at "
-        "an Entra token endpoint. [see docs/troubleshooting.md#token-request-failed]"
+        "an Entra token endpoint. [see: batchkeys explain token-request-failed]"
     )

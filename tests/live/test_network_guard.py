@@ -144,7 +144,7 @@ def test_the_guard_blocks_a_remote_connect_before_the_socket_layer(
                 "test_escape.py::test_escape tried to connect to 203.0.113.7:443, but replay "
                 "mode blocks the network. Every request must come from the cassette; record it "
                 "with --batch-record, or use --batch-live to talk to Azure. "
-                "[see docs/troubleshooting.md#network-blocked]"
+                "[see: batchkeys explain network-blocked]"
             )
 
         @pytest.mark.batchkeys

@@ -117,7 +117,7 @@ def test_both(batchkeys_client):
 NESTED_MESSAGE = (
     "*test_both.py::test_both uses both @pytest.mark.vcr (pytest-recording) and a "
     "pytest-batchkeys cassette.*innermost silently takes all traffic*"
-    "[[]see docs/troubleshooting.md#nested-cassettes[]]"
+    "[[]see: batchkeys explain nested-cassettes[]]"
 )
 
 

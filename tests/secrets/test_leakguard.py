@@ -119,7 +119,7 @@ def test_guard_message_names_kind_field_cassette_never_the_value() -> None:
         "Refused to write cassette cassettes/test_keys.yaml: it still holds a secret: "
         "primary key (raw) in field 'primary'. The cassette was not written (the previous one, "
         "if any, is kept). Add a scrub rule for that field (ScrubRules.secrets or a custom "
-        "before_record hook) and record again. [see docs/troubleshooting.md#secret-leak]"
+        "before_record hook) and record again. [see: batchkeys explain secret-leak]"
     )
     assert reg.find_leaks(message) == []
 

@@ -56,7 +56,7 @@ HTTPS_ONLY = (
     "Azure Resource Manager serves https only, so the repaired spec says https (the plugin picks "
     "the transport from the endpoint setting, not from the spec)."
 )
-ANCHOR = " [see docs/troubleshooting.md#spec-errors]"
+ANCHOR = " [see: batchkeys explain spec-errors]"
 FAST = settings(
     max_examples=15, database=None, deadline=None, suppress_health_check=list(HealthCheck)
 )
