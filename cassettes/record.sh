@@ -19,5 +19,5 @@ env AZURE_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000000 \
     AZURE_CLIENT_ID=batchkeys-recorder \
     AZURE_CLIENT_SECRET=simulator-accepts-any-secret \
     BATCHKEYS_ENDPOINT="$url" \
-    python -m pytest --batch-contract --batch-rotation --batch-record=all -p no:cacheprovider \
+    python -m pytest --batch-contract --batch-rotation --batch-record-all -p no:cacheprovider \
     --batch-max-examples="${BATCHKEYS_MAX_EXAMPLES:-60}" --batch-max-rate=1000 "$@"
