@@ -256,7 +256,12 @@ def _fixed_text() -> tuple[str, frozenset[str]]:
 
 def _texts(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The texts the oracle searches: the serialized exchanges and every decoded leaf."""
-    return [("<serialized>", json.dumps(items, default=repr)), *leaf_texts(items)]
+    return [
+        ("<serialized>", json.dumps(items, default=repr)),
+        # the whole cassette as guard_text sees it: its top-level keys are fixed text too
+        ("<cassette>", _serialized(items)),
+        *leaf_texts(items),
+    ]
 
 
 def _registry(values: list[str]) -> SecretRegistry:
