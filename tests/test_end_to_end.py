@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-from helpers.real_target import RealTarget
+from helpers.real_target import TARGET_VARS, RealTarget
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator
@@ -18,17 +18,6 @@ CLIENT_SECRET = "e2e~Client.Secret_value-5551234"
 GROUP = "Prod-Keys-RG"
 ACCOUNT = "prodacct01"
 WORLD = RealTarget(SUBSCRIPTION, TENANT, CLIENT_ID, CLIENT_SECRET, GROUP, ACCOUNT)
-AZURE_VARS = (
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "BATCHKEYS_RESOURCE_GROUP",
-    "BATCHKEYS_ACCOUNT_NAME",
-    "BATCHKEYS_ENDPOINT",
-    "BATCHKEYS_ACCESS_TOKEN",
-    "BATCHKEYS_MODE",
-)
 
 TESTS = """
 import base64
@@ -85,7 +74,7 @@ def _secrets(sim: Simulator) -> list[str]:
 def test_record_with_client_credentials_then_replay_offline(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Simulator
 ):
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_keys=TESTS)
     _live_env(monkeypatch, simulator)
@@ -112,7 +101,7 @@ def test_record_with_client_credentials_then_replay_offline(
     assert "eyJ" not in text  # no token of any shape
 
     # replay: no Azure variables, simulator stopped, network blocked
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     simulator.stop()
     replayed = pytester.runpytest()
@@ -124,7 +113,7 @@ def test_record_with_client_credentials_then_replay_offline(
 def test_record_new_keeps_existing_cassettes_and_all_rerecords(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Simulator
 ):
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_keys=TESTS)
     _live_env(monkeypatch, simulator)
@@ -150,7 +139,7 @@ def test_record_new_keeps_existing_cassettes_and_all_rerecords(
 def test_live_mode_writes_nothing(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Simulator
 ):
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_keys=TESTS)
     _live_env(monkeypatch, simulator)
@@ -162,7 +151,7 @@ def test_live_mode_writes_nothing(
 
 
 def test_live_token_over_plain_http_off_loopback_is_refused(pytester: pytest.Pytester, monkeypatch):
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BATCHKEYS_ACCESS_TOKEN", "not-a-real-token-value")
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.real_target import RealTarget
+from helpers.real_target import TARGET_VARS, RealTarget
 
 from pytest_batchkeys.cli.verify import run_verify
 from pytest_batchkeys.secrets.fakes import fake_key
@@ -20,17 +20,6 @@ WORLD = RealTarget(
     "rot~Client.Secret_value-987654",
     "Rotation-RG",
     "rotacct01",
-)
-AZURE_VARS = (
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "BATCHKEYS_RESOURCE_GROUP",
-    "BATCHKEYS_ACCOUNT_NAME",
-    "BATCHKEYS_ENDPOINT",
-    "BATCHKEYS_ACCESS_TOKEN",
-    "BATCHKEYS_MODE",
 )
 
 TESTS = """
@@ -85,7 +74,7 @@ def _bodies(directory: Path) -> list[str]:
 def test_rotation_records_scrubbed_verifies_clean_and_replays(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Simulator
 ) -> None:
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     pytester.makepyfile(test_rotation=TESTS)
     for name, value in WORLD.env(simulator.url).items():
@@ -109,7 +98,7 @@ def test_rotation_records_scrubbed_verifies_clean_and_replays(
     pytester.runpytest("--batch-record=all", "-p", "no:randomly").assert_outcomes(passed=2)
     assert _bodies(cassettes) == first
 
-    for name in AZURE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     simulator.stop()
     replayed = pytester.runpytest("-p", "no:randomly")

@@ -14,6 +14,19 @@ from pytest_batchkeys.simulator import (
     Subscription,
 )
 
+#: The variables that point a run at a target; tests clear them for a clean host environment.
+TARGET_VARS = (
+    "AZURE_SUBSCRIPTION_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "BATCHKEYS_RESOURCE_GROUP",
+    "BATCHKEYS_ACCOUNT_NAME",
+    "BATCHKEYS_ENDPOINT",
+    "BATCHKEYS_ACCESS_TOKEN",
+    "BATCHKEYS_MODE",
+)
+
 
 @dataclass(frozen=True)
 class RealTarget:

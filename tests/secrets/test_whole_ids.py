@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from helpers.real_target import RealTarget
+from helpers.real_target import TARGET_VARS, RealTarget
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.secrets.identifiers import replace_error_guids, replace_identifiers
@@ -28,17 +28,6 @@ SUBSCRIPTION = "5a7b9c1d-3e5f-4a6b-8c7d-9e0f1a2b3c4d"
 TENANT = "6b8c0d2e-4f6a-4b7c-9d8e-0f1a2b3c4d5e"
 CLIENT_ID = "7c9d1e3f-5a7b-4c8d-8e9f-1a2b3c4d5e6f"
 WORLD = RealTarget(SUBSCRIPTION, TENANT, CLIENT_ID, "wid~Secret.value-42424242", "batch", "api")
-LIVE_VARS = (
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "BATCHKEYS_RESOURCE_GROUP",
-    "BATCHKEYS_ACCOUNT_NAME",
-    "BATCHKEYS_ENDPOINT",
-    "BATCHKEYS_ACCESS_TOKEN",
-    "BATCHKEYS_MODE",
-)
 PAIRS = (
     (SUBSCRIPTION, placeholders.SUBSCRIPTION_ID),
     ("batch", placeholders.RESOURCE_GROUP),
@@ -58,7 +47,7 @@ def test_keys(batchkeys_client):
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in LIVE_VARS:
+    for name in TARGET_VARS:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -87,7 +76,7 @@ def test_batch_and_api_record_and_replay(
     assert "Microsoft.batchkeys" not in text
     assert "batchkeysacct-version" not in text
 
-    for name in LIVE_VARS:
+    for name in TARGET_VARS:
         clean_env.delenv(name, raising=False)
     simulator.stop()
     replayed = pytester.runpytest_subprocess("-p", "no:randomly")
