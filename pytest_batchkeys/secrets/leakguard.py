@@ -240,54 +240,102 @@ class MultiMatcher:
         self._needles = [(i, n) for i, n in enumerate(needles) if len(n.anchor) >= _MIN_ANCHOR]
         slow = [(i, n) for i, n in enumerate(needles) if len(n.anchor) < _MIN_ANCHOR]
         self._slow_index = [i for i, _ in slow]
+        self._slow_patterns = [n.pattern for _, n in slow]
         joined = "|".join(f"({n.pattern.pattern})" for _, n in slow)
         self._slow = re.compile(joined) if slow else None
 
     def _hits(self, text: str) -> Iterator[tuple[int, int, int]]:
-        """(start, end, value index) of every match, overlapping ones included."""
+        """(start, end, value index) of every match, overlapping ones included.
+
+        No hit is skipped because an earlier one covers its anchor or ends inside it: two
+        occurrences may share characters (a raw value ending in a backslash, then its escaped
+        form starting with that backslash), and redaction needs the union of both.
+        """
         lowered: str | None = None
         for index, needle in self._needles:
             if needle.fold and lowered is None:
                 lowered = text.translate(_ASCII_LOWER)
             hay = lowered if needle.fold and lowered is not None else text
-            pos, covered = hay.find(needle.anchor), -1
+            pos = hay.find(needle.anchor)
             while pos != -1:
-                span = _concrete_span(hay, pos, needle) if pos >= covered else None
+                span = _concrete_span(hay, pos, needle)
                 if span is not None:
-                    covered = span[1]
                     yield span[0], span[1], index
-                elif pos >= covered:
+                else:
                     high, last = _merged_window(hay, pos, needle)
-                    for match in needle.pattern.finditer(text, max(0, pos - needle.before), high):
-                        if match.end() > covered:
-                            covered = match.end()
-                            yield match.start(), match.end(), index
+                    low = max(0, pos - needle.before)
+                    for start, stop in _overlapping(needle.pattern, text, low, high):
+                        yield start, stop, index
                     pos = last  # every hit up to `last` had its whole window searched just now
                 pos = hay.find(needle.anchor, pos + 1)
-        if self._slow is not None:
-            for match in self._slow.finditer(text):
-                yield match.start(), match.end(), self._slow_index[(match.lastindex or 1) - 1]
+        yield from self._slow_hits(text)
+
+    def _slow_hits(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """Hits of the values without a usable anchor: the combined pattern finds each position
+        where one of them matches, then every one of them is tried there (an alternation would
+        report only the first value matching at a position)."""
+        if self._slow is None:
+            return
+        found = self._slow.search(text)
+        while found is not None:
+            start = found.start()
+            for index, pattern in zip(self._slow_index, self._slow_patterns, strict=True):
+                match = pattern.match(text, start)
+                if match is not None:
+                    yield start, match.end(), index
+            found = self._slow.search(text, start + 1)
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
-        """Non-overlapping matches, left to right; where two start together the longer wins."""
+        """Matches left to right (where two start together the longer first), without those
+        inside an earlier one; a match that overlaps an earlier one and ends after it is kept,
+        so the spans returned cover the union of every match."""
         chosen: list[tuple[int, int, int]] = []
         end = 0
         for start, stop, index in sorted(self._hits(text), key=lambda h: (h[0], h[0] - h[1], h[2])):
-            if start >= end:
+            if stop > end:
                 chosen.append((start, stop, index))
                 end = stop
         return chosen
 
     def sub(self, text: str, replace: Callable[[int, str], str]) -> str:
-        """`text` with each match replaced by replace(value index, matched text)."""
+        """`text` with each match replaced by replace(value index, matched text).
+
+        Overlapping matches are each replaced (their shared characters written once, by the
+        first); a match kept as it is (replace returns it unchanged, protected text) that
+        overlaps the previous one keeps only its characters after that one.
+        """
         if not text:
             return text
         parts: list[str] = []
         last = 0
         for start, stop, index in self.matches(text):
-            parts.extend([text[last:start], replace(index, text[start:stop])])
+            matched = text[start:stop]
+            new = replace(index, matched)
+            if start >= last:
+                parts.append(text[last:start])
+            elif new == matched:
+                new = text[last:stop]
+            parts.append(new)
             last = stop
         return "".join(parts) + text[last:] if parts else text
+
+
+def _overlapping(
+    pattern: re.Pattern[str], text: str, start: int, end: int
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of the match at every position of text[start:end] where one starts, except
+    those inside an earlier one: unlike finditer, a match starting inside the previous one and
+    ending after it is found. Each position is tried once, so the cost stays linear in the
+    length searched (times the longest match, as for finditer)."""
+    furthest = start
+    while start < end:
+        match = pattern.search(text, start, end)
+        if match is None:
+            return
+        if match.end() > furthest:
+            furthest = match.end()
+            yield match.start(), match.end()
+        start = match.start() + 1
 
 
 @dataclass(frozen=True)
@@ -364,14 +412,16 @@ class _Compiled:
     entries: tuple[_Entry, ...]
 
     def spans(self, text: str) -> list[tuple[int, int, int]]:
-        """Every match (entry index), whole forms and fragments, not merged."""
+        """Every match (entry index), whole forms and fragments, not merged; a fragment is
+        left out only when a whole-form match holds all of it (one that merely overlaps it
+        would leave the rest of the fragment unredacted)."""
         if not text or not self.entries:
             return []
         whole = self.matcher.matches(text)
         extra = [
             span
             for span in self.fragments.matches(text)
-            if not any(start < span[1] and span[0] < stop for start, stop, _ in whole)
+            if not any(start <= span[0] and span[1] <= stop for start, stop, _ in whole)
         ]
         return [*whole, *extra]
 

@@ -368,3 +368,38 @@ def test_fixed_text_is_never_drawn_as_a_secret(draw: str) -> None:
     """Draws that failed before (parts of header names and form fields) are not secrets."""
     assert not _usable(draw)
     assert _usable(draw[::-1] + "Qz7")  # the same letters, not part of the fixed text
+
+
+OVERLAP_SECRET = "/0000000000\\"  # found by hypothesis: its forms share a backslash when adjacent
+
+
+@pytest.mark.parametrize("form_index", range(len(forms(OVERLAP_SECRET))))
+@pytest.mark.parametrize("order", ["raw-first", "raw-last"])
+def test_adjacent_overlapping_occurrences_are_all_redacted(form_index: int, order: str) -> None:
+    """Two occurrences whose matches overlap (a raw one ending in a backslash, then an escaped
+    one starting with it) are both redacted: the union of the spans, no hit dropped."""
+    form = forms(OVERLAP_SECRET)[form_index]
+    text = OVERLAP_SECRET + form if order == "raw-first" else form + OVERLAP_SECRET
+    registry = _registry([OVERLAP_SECRET])
+    redacted = registry.redact(text)
+    assert [f for f in forms(OVERLAP_SECRET) if f in redacted] == []
+    assert "0" not in redacted
+    rules = ScrubRules((), (OVERLAP_SECRET,))
+    item = template()
+    item["response"]["body"]["string"] = text
+    assert "0000" not in json.dumps(scrub_interactions([item], rules))
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (["abcd-abcd"], "abcd-abcd-abcd"),  # the second occurrence's anchor is inside the first
+        (["!@#$%^&*", "#$%^&*()_+"], "!@#$%^&*()_+"),  # no anchor: one combined pattern
+        (["!@#$%^&*", "#$%^&*()_+"], "x#$%^&*()_+!@#$%^&*y"),
+    ],
+)
+def test_redaction_covers_the_union_of_overlapping_matches(values: list[str], text: str) -> None:
+    """Overlapping occurrences (of one value or of two) are redacted as one span: no character
+    of either is left, whichever match was found first."""
+    redacted = _registry(values).redact(text)
+    assert redacted.replace(placeholders.REDACTED, "") in {"", "xy"}
