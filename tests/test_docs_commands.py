@@ -1,19 +1,21 @@
 """Every shell command printed in README.md and docs/*.md, run as printed.
 
 Commands are the `$ ` lines of ```console/```bash/```sh blocks (with their `\\` continuation
-lines), the single-line `run:`/`script:` steps of ```yaml blocks, and indented (4-space) lines
-outside fences that start with a command name. Each page's commands run in order, in one
-throwaway host project, by bash, with the environment the earlier commands exported. What is
-not the text as printed:
+lines), the `run:`/`script:`/`inlineScript:` steps of ```yaml blocks (each line of a `|` script),
+and indented (4-space) lines outside fences that start with a command name (HEADS). Each page's
+commands run in order, in one throwaway host project, by bash, with the environment the earlier
+commands exported, and must exit 0 (a failure names the page and line). What is not the text as
+printed:
 
 - the target is the simulator (a `RealTarget` world): where a page says "export ... against
   Azure", `BATCHKEYS_ENDPOINT` points at the simulator, and the placeholders of WORLD_VALUES
-  (`...`, `<tenant id>`) become that world's values;
+  (`...`, `<tenant id>`) become that world's values (docs/rotation.md: over HTTPS, as it says);
 - a port or CA path a page shows as the output of `batchkeys serve` becomes the one the server
   printed / a file in the temporary directory.
 
 Commands that cannot run here (pip installs, real Azure, a CI service, a benchmark) are in
-SYNTAX_ONLY, each with its reason; they are parsed, and every option they name must exist.
+SYNTAX_ONLY, each with its reason: `bash -n` must accept them, and every pytest `--batch-*`
+option, `batchkeys` option, script option and pytest-batchkeys extra they name must exist.
 docs/quickstart.md is run by tests/test_quickstart.py. A command in none of these fails
 test_every_command_is_accounted_for, a stale SYNTAX_ONLY entry too.
 """
@@ -21,6 +23,7 @@ test_every_command_is_accounted_for, a stale SYNTAX_ONLY entry too.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shlex
 import shutil
@@ -221,7 +224,8 @@ class Shell:
     env: dict[str, str]
     replace: dict[str, str]
 
-    def run(self, command: Command, *, expect: int = 0) -> str:
+    def run(self, command: Command) -> str:
+        """Run one command; it must exit 0. Returns stdout + stderr."""
         text = self._text(command)
         env_file = self.cwd.parent / f"{self.cwd.name}.env"
         script = f'{text}\n__rc=$?\nenv -0 > "{env_file}"\nexit $__rc\n'
@@ -234,7 +238,7 @@ class Shell:
             timeout=120,
         )
         output = done.stdout + done.stderr
-        assert done.returncode == expect, f"{command.where()}\nexit {done.returncode}:\n{output}"
+        assert done.returncode == 0, f"{command.where()}\nexit {done.returncode}:\n{output}"
         pairs = env_file.read_text().split("\0")
         self.env = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
         return output
@@ -272,7 +276,7 @@ def _shell(tmp_path: Path, **env: str) -> Shell:
     work = tmp_path / "project"
     work.mkdir()
     base = host_env()
-    base["PATH"] = f"{BIN}{':'}{base.get('PATH', '')}"
+    base["PATH"] = f"{BIN}{os.pathsep}{base.get('PATH', '')}"
     base.update(env)
     return Shell(work, base, {})
 
