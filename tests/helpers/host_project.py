@@ -17,6 +17,15 @@ PYTEST = str(Path(sys.executable).parent / "pytest")
 PRINTED_COMMAND = re.compile(r"^E?\s+(pytest --batch-[^\n]*?)\s*$", re.MULTILINE)
 
 
+def host_env() -> dict[str, str]:
+    """This process's environment without the outer shell's Azure setup and pytest variables."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BATCHKEYS_", "AZURE_")) and name not in _CLEARED
+    }
+
+
 @dataclass
 class Run:
     """One finished pytest run of the host project."""
@@ -48,11 +57,7 @@ class HostProject:
 
     def run(self, *args: str, cwd: Path | None = None, timeout: float = 120) -> Run:
         """`pytest ARGS` with the plugin installed and nothing of the outer shell's Azure setup."""
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("BATCHKEYS_", "AZURE_")) and name not in _CLEARED
-        }
+        env = host_env()
         env.update(self.env)
         done = subprocess.run(
             [PYTEST, *args],
