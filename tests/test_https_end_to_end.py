@@ -20,7 +20,8 @@ import pytest
 import trustme  # noqa: F401
 import yaml
 from helpers.offline import OfflineGuard
-from test_end_to_end import AZURE_VARS, TESTS, WORLD
+from helpers.real_target import TARGET_VARS
+from test_end_to_end import TESTS, WORLD
 
 from pytest_batchkeys.simulator import Simulator
 
@@ -79,7 +80,7 @@ def tls_sim() -> Iterator[Simulator]:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*AZURE_VARS, "AZURE_AUTHORITY_HOST", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+    for name in (*TARGET_VARS, "AZURE_AUTHORITY_HOST", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -147,7 +148,7 @@ def test_record_over_https_then_replay_offline(
         assert secret
         assert secret not in text
 
-    for name in (*AZURE_VARS, "REQUESTS_CA_BUNDLE"):
+    for name in (*TARGET_VARS, "REQUESTS_CA_BUNDLE"):
         clean_env.delenv(name, raising=False)
     tls_sim.stop()
     replayed = pytester.runpytest()
@@ -174,7 +175,7 @@ def test_cassettes_recorded_over_https_hold_what_http_ones_hold(
             differs = {key: (got[key], want[key]) for key in got if got[key] != want[key]}
             assert not differs, f"{name}: {differs}"
     # and each set replays offline, from either folder
-    for name in (*AZURE_VARS, "REQUESTS_CA_BUNDLE"):
+    for name in (*TARGET_VARS, "REQUESTS_CA_BUNDLE"):
         clean_env.delenv(name, raising=False)
     for folder in ("cassettes-http", "cassettes-https"):
         replayed = pytester.runpytest(f"--batch-cassette-dir={pytester.path / folder}")
@@ -223,7 +224,7 @@ def test_unchanged_production_code_records_over_https_and_replays(
     pytester.runpytest("--batch-record").assert_outcomes(passed=1)
     assert tls_sim.stats.listkeys_succeeded == 1
 
-    for name in (*AZURE_VARS, "REQUESTS_CA_BUNDLE"):
+    for name in (*TARGET_VARS, "REQUESTS_CA_BUNDLE"):
         clean_env.delenv(name, raising=False)
     tls_sim.stop()
     replayed = pytester.runpytest()
