@@ -476,6 +476,8 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     harness = session.config.stash.get(HARNESS, None)
     workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and session.config.stash.get(CREDENTIALS_FAILED, False):
+        workeroutput["batchkeys_credentials_failed"] = True
     if harness is not None and workeroutput is not None:
         workeroutput["batchkeys_counters"] = dict(harness.counters)
         workeroutput["batchkeys_kept_aside"] = list(harness.kept_aside)
@@ -490,8 +492,11 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None, Any, Any]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """On the xdist controller, add up the workers' counters."""
+    """On the xdist controller, add up the workers' counters; a worker stopped by failing
+    credentials makes the whole run exit 4."""
     output = getattr(node, "workeroutput", {})
+    if output.get("batchkeys_credentials_failed"):
+        node.config.stash[CREDENTIALS_FAILED] = True
     counters = output.get("batchkeys_counters")
     if counters:
         harness = _harness(node.config)

@@ -277,6 +277,20 @@ def test_bad_credentials_stop_the_run_once_with_one_paragraph(
     assert not (host.root / "cassettes").exists()
 
 
+def test_bad_credentials_under_xdist_exit_4_without_the_secret(
+    host: HostProject, simulator: Simulator
+):
+    """Each worker stops at its first test; the controller still ends the run with exit 4."""
+    (host.root / "tests" / "test_sdk.py").write_text(SDK_TEST)
+    _record_env(host, simulator)
+    host.env["AZURE_CLIENT_SECRET"] = "wrong~Secret.value_987654"
+    run = host.run("--batch-live", "-n", "2", "tests")
+    assert run.returncode == 4, run.output
+    assert "refused the client credentials" in run.output
+    assert "wrong~Secret.value_987654" not in run.output
+    assert "Traceback" not in run.output
+
+
 @pytest.mark.parametrize(
     ("scope", "skipped"),
     [
