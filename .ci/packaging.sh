@@ -34,8 +34,8 @@ problems = []
 for required in ("pytest_batchkeys/py.typed", "pytest_batchkeys/plugin.py", "pytest_batchkeys/troubleshooting.md"):
     if required not in names:
         problems.append(f"wheel lacks {required}")
-if not any(n.startswith("pytest_batchkeys/specs/") and n.endswith(".json") for n in names):
-    problems.append("wheel lacks the bundled spec (pytest_batchkeys/specs/*.json)")
+if not any(n.startswith("pytest_batchkeys/spec/bundled/") and n.endswith(".json") for n in names):
+    problems.append("wheel lacks the bundled spec (pytest_batchkeys/spec/bundled/*.json)")
 if any(n.startswith("tests/") or "__pycache__" in n for n in names):
     problems.append("wheel ships tests/ or __pycache__")
 for classifier in ("Framework :: Pytest", "Typing :: Typed"):
