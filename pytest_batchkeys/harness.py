@@ -190,11 +190,18 @@ class Harness:
                 )
             )
             yield run
-        if run.kept_aside is not None:
-            self.counters["recordings_kept_aside"] += 1
-            self.kept_aside.append(f"{nodeid} -> {run.kept_aside}")
+        if action == "replay":
+            self.counters["cassettes_replayed"] += 1
+        else:
+            self.count_recording(nodeid, run.kept_aside)
+
+    def count_recording(self, nodeid: str, kept_aside: Path | None) -> None:
+        """Count a saved recording; one kept aside (its test failed) is listed in the summary."""
+        if kept_aside is None:
+            self.counters["cassettes_recorded"] += 1
             return
-        self.counters["cassettes_replayed" if action == "replay" else "cassettes_recorded"] += 1
+        self.counters["recordings_kept_aside"] += 1
+        self.kept_aside.append(f"{nodeid} -> {kept_aside}")
 
     def recording_metadata(self) -> dict[str, Any]:
         """What a recorded cassette says about how it was made (checked for staleness in replay)."""

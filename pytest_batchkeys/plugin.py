@@ -297,14 +297,28 @@ def batchkeys_check(request: pytest.FixtureRequest, batchkeys_schema: Any) -> An
 
 
 @pytest.fixture
-def batchkeys_generated_cases(request: pytest.FixtureRequest, batchkeys_check: Any) -> Any:
-    """Generated contract cases: replayed from their cassette, or generated and sent live."""
+def batchkeys_generated_cases(
+    request: pytest.FixtureRequest, batchkeys_check: Any
+) -> Iterator[Any]:
+    """Generated contract cases: replayed from their cassette, or generated and sent live (and
+    saved at teardown, kept aside if the test failed)."""
     from pytest_batchkeys.contract.generated import GeneratedRun
 
     harness = _harness(request.config)
     contract = _in_contract_suite(request.node)
     path = harness.cassette_path(request.node.nodeid, None, contract=contract)
-    return GeneratedRun(harness=harness, path=path, check=batchkeys_check)
+    generated = GeneratedRun(
+        harness=harness,
+        path=path,
+        check=batchkeys_check,
+        nodeid=request.node.nodeid,
+        fate=lambda: _recording_fate(request.node),
+    )
+    yield generated
+    try:
+        generated.save()
+    except BatchKeysError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
 
 
 def _in_contract_suite(node: Any) -> bool:

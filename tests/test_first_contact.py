@@ -227,6 +227,40 @@ def test_failing_recording_keeps_the_good_cassette(
     assert not aside.exists()  # a passing recording retires the outdated failing one
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_failing_generated_cases_keep_the_good_cassette(
+    host: HostProject, simulator: Simulator, workers: list[str]
+):
+    _record_env(host, simulator)
+    contract = ("--batch-contract", "-k", "generated")
+    assert host.run(*contract, "--batch-record").returncode == 0
+    good = host.root / "cassettes" / "contract" / "test_generated_cases.yaml"
+    before = good.read_bytes()
+    simulator.add_fault(kind="error", status=500)  # every listKeys answers 500: never allowed
+    host.env["BATCHKEYS_MAX_RETRIES"] = "0"
+    rerecord = host.run(*contract, "--batch-record-all", *workers)
+    assert rerecord.returncode == 1, rerecord.output
+    assert "generated cases broke the contract" in rerecord.output
+    assert good.read_bytes() == before
+    aside = good.with_name("test_generated_cases.yaml.failed")
+    assert "code: 500" in aside.read_text()  # the failing recording, kept for inspection
+    assert "generated_kinds" in aside.read_text()
+    assert "failing tests, recording kept aside (1;" in rerecord.output
+    # listed under pytest's own id of the shipped suite's test (its file is outside the rootdir)
+    assert f"  ::test_generated_cases -> {aside}" in rerecord.output
+    assert "cassettes: 0 replayed, 0 recorded, 0 missing" in rerecord.output
+    host.env.clear()
+    replay = host.run(*contract)
+    assert replay.returncode == 0, replay.output  # replay reads the good cassette, not the aside
+    assert "cassettes: 1 replayed" in replay.output
+    simulator.clear_faults()
+    _record_env(host, simulator)
+    again = host.run(*contract, "--batch-record-all")
+    assert again.returncode == 0, again.output
+    assert not aside.exists()  # a passing recording retires the outdated failing one
+    assert good.read_bytes() != before  # ...and replaces the cassette
+
+
 SDK_TEST = """
 import pytest
 

@@ -8,14 +8,14 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import requests
 
 from pytest_batchkeys.errors import CassetteError
-from pytest_batchkeys.recording.cassettes import read_cassette, write_cassette
+from pytest_batchkeys.recording.cassettes import Fate, read_cassette, store_recording
 
 Kind = Literal["positive", "negative"]
 KINDS: Final = ("positive", "negative")
@@ -171,11 +171,19 @@ class GeneratedCasesFailed(AssertionError):
 
 @dataclass
 class GeneratedRun:
-    """Runs the generated-cases contract test in the harness's mode (replay, live or record)."""
+    """Runs the generated-cases contract test in the harness's mode (replay, live or record).
+
+    A recording is written by save(), once the test's outcome is known: as with any cassette,
+    the recording of a failing test is kept aside (`fate()` is "aside"), the cassette unchanged.
+    """
 
     harness: Any
     path: Path
     check: Callable[..., Any]
+    nodeid: str = ""
+    fate: Callable[[], Fate] = field(default=lambda: "keep", repr=False)
+    #: The scrubbed, leak-checked cassette text recorded by run(), until save() writes it.
+    pending: str | None = field(default=None, init=False, repr=False)
 
     def run(self) -> None:
         """Replay the stored cases, or generate, send and (in record mode) store new ones."""
@@ -252,13 +260,20 @@ class GeneratedRun:
                 interactions.append(interaction_from_response(response))
                 harness.counters["cases_new"] += 1
         if settings.mode == "record":
-            self._store(interactions, [kind for kind, _, _ in outcomes])
+            metadata = {
+                **harness.recording_metadata(),
+                "generated_kinds": [kind for kind, _, _ in outcomes],
+            }
+            self.pending = harness.prepare_save(interactions, metadata, self.path)
         self._report(outcomes)
 
-    def _store(self, interactions: list[dict[str, Any]], kinds: list[str]) -> None:
-        metadata = {**self.harness.recording_metadata(), "generated_kinds": kinds}
-        write_cassette(self.path, self.harness.prepare_save(interactions, metadata, self.path))
-        self.harness.counters["cassettes_recorded"] += 1
+    def save(self) -> None:
+        """Write what run() recorded, if anything, by the test's fate (at teardown)."""
+        text, self.pending = self.pending, None
+        fate = self.fate()
+        if text is None or fate == "discard":
+            return
+        self.harness.count_recording(self.nodeid, store_recording(self.path, text, fate))
 
     def _check(self, response: requests.Response, kind: str) -> AssertionError | None:
         try:

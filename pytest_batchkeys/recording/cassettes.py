@@ -378,14 +378,26 @@ class _Persister:
         if fate == "discard":
             return
         text = self.prepare_save(interactions, self.run.metadata, path)
-        aside = failed_recording_path(path)
-        if fate == "aside":
-            write_cassette(aside, text)
-            self.run.kept_aside = aside
-        else:
-            write_cassette(path, text)
-            aside.unlink(missing_ok=True)  # an older failing recording is now outdated
+        self.run.kept_aside = store_recording(path, text, fate)
         self.run.recorded = len(interactions)
+
+
+def store_recording(path: Path, text: str, fate: Fate) -> Path | None:
+    """Write a recording by its fate; returns failed_recording_path(path) if it was kept aside.
+
+    "keep" replaces the cassette at `path` and removes an older failing recording (now outdated);
+    "aside" writes failed_recording_path(path) and leaves `path`, if any, as it was; "discard"
+    writes nothing.
+    """
+    if fate == "discard":
+        return None
+    aside = failed_recording_path(path)
+    if fate == "aside":
+        write_cassette(aside, text)
+        return aside
+    write_cassette(path, text)
+    aside.unlink(missing_ok=True)  # an older failing recording is now outdated
+    return None
 
 
 def write_cassette(path: Path, text: str) -> None:
