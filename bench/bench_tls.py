@@ -1,8 +1,8 @@
 """What HTTPS costs the simulator: start-up with a new test CA, and listKeys latency, vs plain http.
 
 Both simulators run in this process on loopback, one after the other, driven by the same client
-code (one requests session per target, sequential requests), so the ratios isolate TLS. Every
-answer closes its connection (werkzeug), so each HTTPS request pays a full handshake. Bounded by
+code (one requests session per target, sequential requests), so the ratios isolate TLS. The
+simulator keeps connections alive, so the session pays one handshake, not one per request. Bounded by
 --requests per target; stops by itself. Usage: python bench/bench_tls.py [--requests N]
 """
 

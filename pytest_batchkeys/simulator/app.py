@@ -35,6 +35,7 @@ from pytest_batchkeys.simulator.rotation import KeyRotations, regenerate_keys
 from pytest_batchkeys.simulator.throttle import Buckets
 from pytest_batchkeys.simulator.tokens import TokenStore
 from pytest_batchkeys.simulator.wire import (
+    CLOSE_CONNECTION,
     HTML_TYPE,
     Reply,
     RequestIds,
@@ -178,9 +179,11 @@ class SimulatorApp:
                 sock.shutdown(socket.SHUT_RDWR)
             raise ConnectionAbortedError("simulated dropped connection")
         body, headers = self._wire(environ, routed, reply, ids)
+        if reply.truncate:
+            # Content-Length promises the whole body: only closing the connection ends the read.
+            environ[CLOSE_CONNECTION] = True
+            body = body[: len(body) // 2]
         start_response(status_line(reply.status), headers)
-        # werkzeug closes every connection after one answer, so a cut body ends the read.
-        body = body[: len(body) // 2] if reply.truncate else body
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
 
     def _wire(

@@ -47,7 +47,9 @@ PROFILES: dict[str, HeaderProfile] = {
         remaining_global_writes=11999,
     ),
     # source: facts §6.4 and §8 "2019-2023" (vcrpy wire form): Server: Microsoft-HTTPAPI/2.0,
-    # gzip bodies chunked without Content-Length, remaining writes 1199.
+    # gzip bodies chunked without Content-Length, remaining writes 1199. No Connection header
+    # either (source: the §6.4 wire headers and §8 list none), so this profile keeps connections
+    # alive like "2024" (server.py QuietHandler).
     "2019": HeaderProfile(
         name="2019",
         server="Microsoft-HTTPAPI/2.0",

@@ -14,6 +14,8 @@ from pytest_batchkeys.simulator.config import ErrorChoice
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
+#: environ key the app sets (to True) when its answer must end the connection (a cut body).
+CLOSE_CONNECTION = "pytest_batchkeys.close_connection"
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 

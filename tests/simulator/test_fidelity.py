@@ -8,12 +8,14 @@ Rows marked UNCONFIRMED follow the best evidence and stay configurable (docs/sim
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import ErrorChoice, Simulator, SimulatorConfig, Throttle
@@ -81,6 +83,31 @@ def token_request(sim: Simulator) -> requests.Response:
     return requests.post(sim.token_url(), data=data, headers=headers, timeout=TIMEOUT)
 
 
+def two_on_one_connection(sim: Simulator) -> requests.Response:
+    """Two listKeys on one HTTP/1.1 connection, as pooling clients (urllib3, azure-core) send
+    them; the second answer, with `same_connection` telling whether it came over the first
+    one's socket (http.client drops the socket after an answer that says `Connection: close`)."""
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=TIMEOUT)
+    path = sim.listkeys_url().removeprefix(sim.url)
+    try:
+        answers = []
+        for _ in range(2):
+            headers = {"Authorization": f"Bearer {sim.issue_token()}", **IDENTITY}
+            conn.request("POST", path, body=b"", headers=headers)
+            answer = conn.getresponse()
+            response = requests.Response()
+            response.status_code = answer.status
+            response.headers = CaseInsensitiveDict(answer.getheaders())
+            response._content = answer.read()
+            answers.append((response, conn.sock))
+        (first, first_sock), (second, second_sock) = answers
+        second.same_connection = first_sock is not None and first_sock is second_sock  # type: ignore[attr-defined]
+        second.first_answer = first  # type: ignore[attr-defined]
+        return second
+    finally:
+        conn.close()
+
+
 @dataclass(frozen=True)
 class Row:
     """One behaviour: the request, what Azure answers, and where that is written down."""
@@ -94,6 +121,8 @@ class Row:
     absent: tuple[str, ...] = ()
     error: dict[str, str] = field(default_factory=dict)  # error field -> regex of the value
     config: Callable[[], SimulatorConfig] = SimulatorConfig
+    #: the call sent two requests on one connection: both answers checked, the socket reused
+    same_connection: bool = False
 
 
 ROWS = [
@@ -241,6 +270,15 @@ ROWS = [
             "Server",
         ),
     ),
+    Row(
+        "HTTP/1.1 keep-alive: no Connection: close, a second request on the same connection",
+        "facts §8 '2024+ header set' (no Connection header among the recorded response headers)",
+        two_on_one_connection,
+        200,
+        headers={**ARM_COMMON, "Content-Length": r"\d+"},
+        absent=("Connection",),
+        same_connection=True,
+    ),
 ]
 
 
@@ -263,6 +301,15 @@ def test_row(row: Row) -> None:
         if value is None or not re.fullmatch(pattern, value, re.DOTALL):
             problems.append(f"header {name}: {value!r} does not match {pattern!r}")
     problems += [f"header {name} must be absent" for name in row.absent if name in response.headers]
+    if row.same_connection:
+        first = response.first_answer  # type: ignore[attr-defined]
+        problems += [
+            f"first answer: header {name} must be absent"
+            for name in row.absent
+            if name in first.headers
+        ]
+        if not response.same_connection:  # type: ignore[attr-defined]
+            problems.append("the second request did not travel on the first one's connection")
     for name, pattern in row.error.items():
         if not re.fullmatch(pattern, error_field(response, name), re.DOTALL):
             problems.append(f"error.{name}: {error_field(response, name)!r} !~ {pattern!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 import sys
@@ -173,3 +174,50 @@ def test_importing_the_simulator_does_not_import_trustme_or_cryptography() -> No
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_keep_alive_over_tls_two_requests_one_handshake(sim: Simulator) -> None:
+    """Like the plain server: no `Connection: close`, the second request reuses the socket."""
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", sim.port, timeout=TIMEOUT, context=sim.ssl_context
+    )
+    try:
+        answers = []
+        sockets = []
+        for _ in range(2):
+            token = sim.issue_token()
+            path = sim.listkeys_url().removeprefix(sim.url)
+            conn.request("POST", path, body=b"", headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            answers.append(response)
+            sockets.append(conn.sock)
+        assert [a.status for a in answers] == [200, 200]
+        assert all(a.getheader("Connection") is None for a in answers)
+        assert sockets[0] is not None
+        assert sockets[0] is sockets[1]
+    finally:
+        conn.close()
+
+
+def test_tls_truncate_fault_still_closes() -> None:
+    with Simulator(tls=True) as tls_sim:
+        tls_sim.add_fault(kind="truncate", first=1)
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", tls_sim.port, timeout=TIMEOUT, context=tls_sim.ssl_context
+        )
+        try:
+            conn.request(
+                "POST",
+                "/subscriptions/x/resourceGroups/r/providers/Microsoft.Batch"
+                "/batchAccounts/a/listKeys",
+                body=b"",
+            )
+            response = conn.getresponse()
+            assert response.getheader("Connection") == "close"
+            started = time.monotonic()
+            with pytest.raises(http.client.IncompleteRead):
+                response.read()
+            assert time.monotonic() - started < 2
+        finally:
+            conn.close()
