@@ -78,6 +78,16 @@ def spread(values: list[float]) -> str:
 # --- (a) replay ------------------------------------------------------------------------------
 
 
+def listkeys_cassettes() -> list[Path]:
+    """The bundled cassettes of the listKeys suite (`--batch-contract`); the opt-in rotation
+    suite's cassettes (regenerateKeys, `--batch-rotation`) are not part of this comparison."""
+    return [
+        path
+        for path in sorted(CONTRACT.glob("*.yaml"))
+        if "/regenerateKeys" not in path.read_text(encoding="utf-8")
+    ]
+
+
 def bare_test_source(cassettes: list[Path]) -> str:
     """A pytest file: one test per cassette, vcrpy replay, requests sends each recorded request."""
     lines = [
@@ -159,7 +169,7 @@ def in_process_breakdown() -> None:
     from pytest_batchkeys.spec.load import load_bundled
     from pytest_batchkeys.spec.schemathesis_adapter import get_operation, schemathesis_schema
 
-    paths = sorted(CONTRACT.glob("*.yaml"))
+    paths = listkeys_cassettes()
     generated = CONTRACT / "test_generated_cases.yaml"
     operation = get_operation(schemathesis_schema(load_bundled(), "http://127.0.0.1:1"))
     rounds: dict[str, list[float]] = {"read": [], "yaml": [], "build": [], "checks": []}
@@ -213,7 +223,7 @@ def bytecode_env(mode: str, work: Path) -> dict[str, str]:
 
 def part_a(repeats: int, bytecode: str) -> None:
     print("\n(a) replay: shipped contract suite vs bare vcrpy + requests (subprocesses)")
-    cassettes = sorted(CONTRACT.glob("*.yaml"))
+    cassettes = listkeys_cassettes()
     requests_total = sum(
         len(yaml.safe_load(p.read_text(encoding="utf-8"))["interactions"]) for p in cassettes
     )
