@@ -1,8 +1,14 @@
-"""How long `batchkeys verify` takes over 1,000 generated cassettes (target: at most 5 s).
+"""`batchkeys verify` vs a plain YAML load of the same files (target: at most 2.0x).
 
-Prints the verify time and, measured in the same run over the same files, the time of a plain
-YAML/JSON load of every file (libyaml's CSafeLoader when available), and their ratio.
-Run: python bench/bench_verify.py [--count N]
+Generates N cassettes (default 1,000 and 10,000; nine in ten vcrpy YAML with three listKeys
+exchanges, one in ten test-proxy JSON), then times in interleaved rounds (bench/sidebyside.py):
+
+* the floor: a plain load of every file (libyaml's CSafeLoader for YAML, json.loads for JSON);
+* `batchkeys verify` on the directory (reading, bounded loading, validation, the secret scan and
+  the contract checks of every listKeys exchange, and rendering the report).
+
+Then a breakdown of one verify run by phase, so the time can be placed. Bounded: fixed counts
+and rounds. Run: python bench/bench_verify.py [--count 1000 10000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,8 +24,14 @@ from typing import Any
 
 import yaml
 
-from pytest_batchkeys.cli.verify import render_table, run_verify
+from pytest_batchkeys.cli.verify import render_table, run_verify, scan_secrets, verify_recording
+from pytest_batchkeys.recording.formats import check_recording, load_recording
 from pytest_batchkeys.secrets import placeholders
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sidebyside
+
+TARGET = 2.0
 
 URI = (
     f"https://management.azure.com/subscriptions/{placeholders.SUBSCRIPTION_ID}/resourceGroups/"
@@ -92,27 +105,62 @@ def plain_load(paths: list[Path]) -> None:
             yaml.load(text, Loader=loader)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=1000)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = generate(Path(tmp), args.count)
-        start = time.perf_counter()
-        plain_load(paths)
-        baseline = time.perf_counter() - start
-        start = time.perf_counter()
-        report = run_verify([tmp])
-        io.StringIO().write(render_table(report))
-        verify = time.perf_counter() - start
+def verify_once(directory: str) -> None:
+    """One `batchkeys verify` run, report rendered (what the command does, minus printing)."""
+    report = run_verify([directory])
+    io.StringIO().write(render_table(report))
+    if report.errors or report.exit_code() != 0:
+        raise SystemExit(f"verify did not pass on the generated files: {report.errors[:3]}")
+
+
+def breakdown(paths: list[Path]) -> None:
+    """Seconds per phase of one verify pass over `paths` (loading, scan, contract checks)."""
+    started = time.perf_counter()
+    recordings = [load_recording(path) for path in paths]
+    loaded = time.perf_counter()
+    for recording in recordings:
+        check_recording(recording)
+    validated = time.perf_counter()
+    for recording, path in zip(recordings, paths, strict=True):
+        scan_secrets(recording, str(path))
+    scanned = time.perf_counter()
+    for recording, path in zip(recordings, paths, strict=True):
+        verify_recording(recording, str(path))
+    both = time.perf_counter()
+    contract = (both - scanned) - (scanned - validated)
     print(
-        f"cassettes: {args.count} ({report.exchanges} listKeys exchanges), libyaml: "
-        f"{getattr(yaml, '__with_libyaml__', False)}"
+        f"  phases of one pass: bounded load {loaded - started:.3f} s, validation "
+        f"{validated - loaded:.3f} s, secret scan {scanned - validated:.3f} s, contract checks "
+        f"~{contract:.3f} s (verify_recording minus the scan)"
     )
-    print(f"verify:     {verify:.2f} s (target <= 5 s; includes the first import of the checks)")
-    print(f"plain load: {baseline:.2f} s")
-    print(f"ratio verify / plain load: {verify / baseline:.1f}x")
-    print(f"exit code: {report.exit_code()} ({len(report.issues)} issues)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    args = parser.parse_args()
+    print(sidebyside.describe_machine(("PyYAML",)))
+    print(f"libyaml: {getattr(yaml, '__with_libyaml__', False)}")
+    for count in args.count:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = generate(Path(tmp), count)
+            rounds = args.rounds if count <= 2000 else max(3, args.rounds // 2)
+            samples = sidebyside.interleave(
+                {
+                    "plain YAML/JSON load": lambda paths=paths: plain_load(paths),
+                    "batchkeys verify": lambda tmp=tmp: verify_once(tmp),
+                },
+                rounds=rounds,
+            )
+            exchanges = run_verify([tmp]).exchanges
+            sidebyside.print_table(
+                f"{count} cassettes ({exchanges} listKeys exchanges)",
+                samples,
+                "plain YAML/JSON load",
+                {"batchkeys verify": TARGET},
+            )
+            breakdown(paths)
 
 
 if __name__ == "__main__":

@@ -175,6 +175,33 @@ def check_yaml_node(root: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> 
         stack.extend((child, False) for child in _node_children(node) if id(child) not in measured)
 
 
+def check_yaml_tree(root: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """`check_yaml_node` for a document without anchors, whose nodes therefore form a tree.
+
+    Walks the tree level by level (no bookkeeping of shared nodes is needed), so the check costs
+    a small part of constructing the data. Aliases would be counted at every use, which is what
+    the limit measures anyway, but only `check_yaml_node` names a recursive alias as such.
+    """
+    count, depth, level = 0, 0, [root]
+    while level:
+        depth += 1
+        count += len(level)
+        if count > limits.max_nodes:
+            raise _too_many(source, limits)
+        if depth > limits.max_depth:
+            raise _too_deep(source, limits)
+        below: list[Any] = []
+        for node in level:
+            value = node.value
+            if value.__class__ is list and value:
+                if value[0].__class__ is tuple:
+                    for pair in value:
+                        below += pair
+                else:
+                    below += value
+        level = below
+
+
 def check_tree(data: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse parsed data (a tree, as JSON gives) that is too deep or has too many values."""
     count = 0
@@ -192,9 +219,16 @@ def check_tree(data: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
             stack.extend((value, depth + 1) for value in item)
 
 
-def _construct(loader: Any, node: Any, source: str, limits: Limits) -> Any:
-    """The data of one composed document, once its graph passed the limits."""
-    check_yaml_node(node, source, limits)
+def _construct(loader: Any, node: Any, source: str, limits: Limits, anchors: bool) -> Any:
+    """The data of one composed document, once its graph passed the limits.
+
+    A text without `&` has no anchor, hence no alias: its nodes form a tree, checked by the
+    cheaper walk. Any `&` (even inside a quoted string) takes the exact graph walk.
+    """
+    if anchors:
+        check_yaml_node(node, source, limits)
+    else:
+        check_yaml_tree(node, source, limits)
     try:
         return loader.construct_document(node)
     except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
@@ -216,7 +250,7 @@ def yaml_load(
     reader = (loader or _yaml_loader())(text)
     try:
         node = reader.get_single_node()
-        return None if node is None else _construct(reader, node, source, limits)
+        return None if node is None else _construct(reader, node, source, limits, "&" in text)
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise _too_deep(source, limits) from None
     finally:
@@ -235,7 +269,7 @@ def yaml_load_all(
     try:
         documents = []
         while reader.check_node():
-            documents.append(_construct(reader, reader.get_node(), source, limits))
+            documents.append(_construct(reader, reader.get_node(), source, limits, "&" in text))
         return documents
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise _too_deep(source, limits) from None

@@ -115,3 +115,42 @@ def test_size_limit_is_exact(tmp_path: Path, size: int, refused: bool) -> None:
             read_bytes(path, Limits(max_bytes=10))
     else:
         assert read_bytes(path, Limits(max_bytes=10)) == b"x" * size
+
+
+DOCUMENTS = [
+    "a: [1, 2, {b: c}]\nd: {e: [f, g]}\n",
+    "- [x, [y, [z]]]\n- {k: v}\n- plain\n",
+    "interactions:\n- request: {uri: u, headers: {A: [b]}}\n  response: {status: {code: 200}}\n",
+]
+
+
+def _refusal_bounds(text: str) -> tuple[int, int]:
+    """(smallest max_nodes accepted, smallest max_depth accepted) for a document."""
+    nodes = next(n for n in range(1, 200) if _accepts(text, Limits(max_nodes=n)))
+    depth = next(d for d in range(1, 50) if _accepts(text, Limits(max_depth=d)))
+    return nodes, depth
+
+
+def _accepts(text: str, limits: Limits) -> bool:
+    try:
+        yaml_load(text, limits=limits)
+    except LoadRefused:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("text", DOCUMENTS)
+def test_tree_walk_and_graph_walk_draw_the_same_limits(text: str) -> None:
+    # A text without '&' takes the tree walk; a '&' anywhere (here in a comment) the graph walk.
+    assert "&" not in text
+    tree = _refusal_bounds(text)
+    graph = _refusal_bounds(text + "# & forces the graph walk\n")
+    assert tree == graph
+    assert tree[0] > 5
+    assert tree[1] > 2
+
+
+def test_an_alias_with_no_anchor_sign_cannot_exist() -> None:
+    # The tree walk relies on this: without '&' the composer refuses any alias.
+    with pytest.raises(yaml.YAMLError):
+        yaml_load("a: [1]\nb: *a\n")

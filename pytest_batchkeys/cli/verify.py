@@ -8,6 +8,7 @@ subscription id. Output never holds a whole secret, only a fingerprint.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Final, Literal, TextIO
 from urllib.parse import unquote_plus, urlsplit
 
 from pytest_batchkeys.errors import CassetteError
@@ -63,6 +64,9 @@ _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _NAME = re.compile(r"[^.\[\]>]+")
 _SUBSCRIPTION = re.compile(r"(?i)/subscriptions/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})")
 _LISTKEYS = re.compile(r"(?i)/batchAccounts/[^/]+/listKeys/?$")
+#: No form of an account key in the encodings table is shorter (67: bytes repr), nor is a
+#: key-shaped value; shorter texts skip those scans (tests derive it from the patterns).
+SHORTEST_KEY_FORM: Final = 64
 
 
 @dataclass(frozen=True)
@@ -93,21 +97,30 @@ def _redact_shapes(text: str) -> str:
 
 
 def _shape_secrets(text: str) -> Iterator[tuple[str, str, str]]:
-    """(kind, value, message) for key-shaped values, JWTs and form/query secrets in one text."""
-    for match in KEY_SHAPE.finditer(text):
-        if not is_placeholder_key(match[0]):
-            yield "account-key", unescape(match[0]), "base64 of 64 bytes (an account key?)"
-    for form, key in find_keys(text):
-        if not is_placeholder_key(key):
-            yield "account-key", key, f"an account key, written {form}"
-    for match in JWT_SHAPE.finditer(text):
-        yield "bearer-token", match[0], "JWT-shaped token"
+    """(kind, value, message) for key-shaped values, JWTs and form/query secrets in one text.
+
+    Each scan runs only on texts that can match it (long enough, holding `eyJ` or `=`): most
+    leaves of a recording are short header values.
+    """
+    if len(text) >= SHORTEST_KEY_FORM:
+        for match in KEY_SHAPE.finditer(text):
+            if not is_placeholder_key(match[0]):
+                yield "account-key", unescape(match[0]), "base64 of 64 bytes (an account key?)"
+        for form, key in find_keys(text):
+            if not is_placeholder_key(key):
+                yield "account-key", key, f"an account key, written {form}"
+    if "eyJ" in text:
+        for match in JWT_SHAPE.finditer(text):
+            yield "bearer-token", match[0], "JWT-shaped token"
+    if "=" not in text:
+        return
     for match in SECRET_PARAM.finditer(text):
         value = unquote_plus(match[3])
         if value not in PLACEHOLDER_CREDENTIALS:
             yield "client-secret", value, f"'{match[2]}' in a form body or query string"
 
 
+@functools.lru_cache(maxsize=4096)
 def _last_name(path: str) -> str:
     """The last field name of a leaf path (list indexes skipped)."""
     names = [name for name in _NAME.findall(path) if not name.isdigit()]
@@ -123,7 +136,7 @@ def _field_secrets(path: str, text: str, depth: int = 0) -> Iterator[tuple[str, 
             yield "authorization", credential, f"credential in the {name} header"
     elif name.lower() in SECRET_FIELDS and text not in PLACEHOLDER_CREDENTIALS:
         yield "secret-field", text, f"'{name}' holds a value that is not a placeholder"
-    elif name.lower() in ECHO_FIELDS:
+    elif name.lower() in ECHO_FIELDS and len(text) >= SHORTEST_KEY_FORM:
         for key in find_glued_keys(text):
             if not is_placeholder_key(key):
                 yield "account-key", key, f"an account key echoed in '{name}'"
@@ -202,6 +215,8 @@ def _with_placeholder_keys_as_fakes(interaction: dict[str, Any]) -> dict[str, An
     data, encoded = _response_body(interaction)
     plain = decompress(data, "gzip" if encoded else None) if encoded else None
     text = (plain if plain is not None else data).decode("utf-8", errors="replace")
+    if plain is None and "\\" not in text and not any(word in text for word in _FOREIGN_WORDS):
+        return interaction  # no placeholder, even escaped, can be in it: skip parsing it here
     body = parse_json_body(text)
     if not isinstance(body, dict):
         return interaction
@@ -216,6 +231,13 @@ def _with_placeholder_keys_as_fakes(interaction: dict[str, Any]) -> dict[str, An
         k: v for k, v in (response.get("headers") or {}).items() if k.lower() != "content-encoding"
     }
     return {**interaction, "response": response}
+
+
+#: Every placeholder key other recorders write, as a literal word to look for in a body.
+_FOREIGN_WORDS: Final = tuple(
+    placeholders.KNOWN_KEY_PLACEHOLDERS
+    - {placeholders.FAKE_PRIMARY_KEY, placeholders.FAKE_SECONDARY_KEY}
+)
 
 
 def _contract_issues(interaction: dict[str, Any], file: str, location: str) -> list[Issue]:

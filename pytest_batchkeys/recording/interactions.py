@@ -6,6 +6,7 @@ validated by the contract checks exactly as if its response had just arrived.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import re
@@ -121,6 +122,28 @@ def _raw_response(status: int, reason: str, pairs: list[tuple[str, str]]) -> HTT
     )
 
 
+class RecordedResponse(requests.Response):
+    """A requests.Response rebuilt from a recording; its `.raw` is built when first read.
+
+    Only code that reads repeated headers (the schemathesis checks) needs the urllib3 response,
+    and building it is a large part of rebuilding a response, so it waits until asked for.
+    """
+
+    _raw_parts: tuple[int, str, list[tuple[str, str]]] | None = None
+    _raw_value: Any = None
+
+    @property
+    def raw(self) -> Any:
+        if self._raw_value is None and self._raw_parts is not None:
+            self._raw_value = _raw_response(*self._raw_parts)
+            self._raw_parts = None
+        return self._raw_value
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._raw_value, self._raw_parts = value, None
+
+
 def response_from_interaction(interaction: Mapping[str, Any]) -> requests.Response:
     """The recorded response as a requests.Response whose .request is the recorded request."""
     recorded = interaction["response"]
@@ -129,19 +152,20 @@ def response_from_interaction(interaction: Mapping[str, Any]) -> requests.Respon
     pairs = _headers_multi(recorded.get("headers"))
     headers = _joined(pairs)
     body = recorded.get("body") or {}
-    response = requests.Response()
+    response = RecordedResponse()
     response.status_code = status
     response.reason = reason
     response.headers = headers
     response._content = _decoded(_as_bytes(body.get("string")), headers.get("Content-Encoding"))
     response._content_consumed = True  # type: ignore[attr-defined]
     response.encoding = requests.utils.get_encoding_from_headers(headers)
-    response.raw = _raw_response(status, reason, pairs)
+    response._raw_parts = (status, reason, pairs)
     response.request = request_from_interaction(interaction)
     response.url = str(response.request.url)
     return response
 
 
+@functools.lru_cache(maxsize=64)
 def _template_regex(template: str) -> re.Pattern[str]:
     """A regex matching a path template at the end of a URL path (a base path may precede it)."""
     parts = _PLACEHOLDER.split(template)

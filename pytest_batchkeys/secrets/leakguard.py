@@ -528,29 +528,45 @@ REGISTRY = SecretRegistry()
 
 
 def _decoded_bytes(data: bytes) -> str:
-    """Bytes as text, gunzipped or inflated first when they are compressed."""
+    """Bytes as text, gunzipped or inflated first when they are a complete compressed stream.
+
+    Bytes that are not (a decoder that raises, or stops short of the end of a stream, as on
+    plain text) are read as they are; the readable start of a cut-off stream is kept in front.
+    """
     for wbits in (47, -15):  # 47: gzip or zlib header, detected; -15: raw deflate
+        decoder = zlib.decompressobj(wbits)
         try:
-            decoder = zlib.decompressobj(wbits)
-            data = decoder.decompress(data, _MAX_DECOMPRESSED)
-            break
+            plain = decoder.decompress(data, _MAX_DECOMPRESSED)
         except zlib.error:
             continue
+        if decoder.eof:
+            return plain.decode("utf-8", errors="replace")
+        if plain and wbits == 47:  # a real header, then cut off: keep what it said
+            return plain.decode("utf-8", errors="replace") + "\n" + _as_text(data)
+    return _as_text(data)
+
+
+def _as_text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
 def leaf_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) for every string and bytes leaf of loaded YAML/JSON data, decompressed."""
-    if isinstance(data, dict):
-        for key, item in data.items():
-            yield from leaf_texts(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(data, list | tuple):
-        for index, item in enumerate(data):
-            yield from leaf_texts(item, f"{path}[{index}]")
-    elif isinstance(data, str):
-        yield path, data
-    elif isinstance(data, bytes):
-        yield path, _decoded_bytes(data)
+    """(path, text) for every string and bytes leaf of loaded YAML/JSON data, decompressed.
+
+    Depth first, in document order; iterative (one stack, no generator per level).
+    """
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, dict):
+            prefix = f"{where}." if where else ""
+            stack.extend(reversed([(f"{prefix}{key}", value) for key, value in item.items()]))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed([(f"{where}[{i}]", value) for i, value in enumerate(item)]))
+        elif isinstance(item, bytes):
+            yield where, _decoded_bytes(item)
 
 
 def _parse_structured(text: str) -> Any:
