@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def parse_body(content: bytes) -> tuple[Any, str | None]:
         return _NOT_PARSED, _json_error_text(content, error)
 
 
+@functools.lru_cache(maxsize=256)  # a run or a recording asks for the same URLs again
 def _listkeys_parts(url: str) -> tuple[str | None, str | None]:
     """(account name from a listKeys URL or None, api-version query value or None)."""
     parts = urlsplit(url)

@@ -61,6 +61,8 @@ PLACEHOLDER_SUBSCRIPTIONS = frozenset(
 RECORDING_LIMITED_CHECKS = frozenset({"request_id_headers_present"})
 _HEADER_CHECKS = frozenset({"unauthorized_has_www_authenticate", "throttled_has_retry_after"})
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+#: Every field name `_field_secrets` looks at (lower case).
+_NAMED_FIELDS = _AUTH_HEADERS | SECRET_FIELDS | ECHO_FIELDS
 _NAME = re.compile(r"[^.\[\]>]+")
 _SUBSCRIPTION = re.compile(r"(?i)/subscriptions/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})")
 _LISTKEYS = re.compile(r"(?i)/batchAccounts/[^/]+/listKeys/?$")
@@ -127,23 +129,26 @@ def _last_name(path: str) -> str:
     return names[-1] if names else ""
 
 
-def _field_secrets(path: str, text: str, depth: int = 0) -> Iterator[tuple[str, str, str]]:
-    """(kind, value, message) for credentials found by name: header or JSON field."""
-    name = _last_name(path)
-    if name.lower() in _AUTH_HEADERS:
+def _field_secrets(name: str, text: str, depth: int = 0) -> Iterator[tuple[str, str, str]]:
+    """(kind, value, message) for credentials found by name: header or JSON field.
+
+    `name` is the last field name of the text's path; JSON inside the text is searched too.
+    """
+    lowered = name.lower()
+    if lowered in _AUTH_HEADERS:
         credential = text.partition(" ")[2] or text
         if credential not in PLACEHOLDER_CREDENTIALS and len(credential) >= 8:
             yield "authorization", credential, f"credential in the {name} header"
-    elif name.lower() in SECRET_FIELDS and text not in PLACEHOLDER_CREDENTIALS:
+    elif lowered in SECRET_FIELDS and text not in PLACEHOLDER_CREDENTIALS:
         yield "secret-field", text, f"'{name}' holds a value that is not a placeholder"
-    elif name.lower() in ECHO_FIELDS and len(text) >= SHORTEST_KEY_FORM:
+    elif lowered in ECHO_FIELDS and len(text) >= SHORTEST_KEY_FORM:
         for key in find_glued_keys(text):
             if not is_placeholder_key(key):
                 yield "account-key", key, f"an account key echoed in '{name}'"
     parsed = parse_json_body(text) if depth < 3 else None
     if parsed is not None:
-        for sub_path, sub_text in leaf_texts(parsed, f"{path}>"):
-            yield from _field_secrets(sub_path, sub_text, depth + 1)
+        for sub_path, sub_text in leaf_texts(parsed, ">"):
+            yield from _field_secrets(_last_name(sub_path) or name, sub_text, depth + 1)
 
 
 def _subscription_warnings(text: str) -> Iterator[str]:
@@ -154,14 +159,33 @@ def _subscription_warnings(text: str) -> Iterator[str]:
             yield sub
 
 
+Findings = tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]
+#: Texts up to this length have their findings remembered for the rest of the run: recordings
+#: repeat URIs, header values and (scrubbed) bodies, within a file and from file to file.
+_MEMO_TEXT_CHARS: Final = 4096
+
+
+def _text_findings(name: str, text: str) -> Findings:
+    """((kind, value, message) secrets, real-looking subscription ids) of one named text."""
+    named = name.lower() in _NAMED_FIELDS or text.lstrip()[:1] in ("{", "[")
+    fields = _field_secrets(name, text) if named else ()
+    return (*_shape_secrets(text), *fields), tuple(_subscription_warnings(text))
+
+
+_memo_findings = functools.lru_cache(maxsize=4096)(_text_findings)
+
+
 def scan_secrets(recording: Recording, file: str) -> list[Issue]:
     """Secret-shaped values anywhere in a recording (compressed bodies decoded), fingerprinted."""
     issues: dict[tuple[str, str], Issue] = {}
     for path, text in leaf_texts(recording.data):
-        for kind, value, message in [*_shape_secrets(text), *_field_secrets(path, text)]:
+        name = _last_name(path)
+        found = _memo_findings if len(text) <= _MEMO_TEXT_CHARS else _text_findings
+        secrets, subscriptions = found(name, text)
+        for kind, value, message in secrets:
             key = (path, fingerprint(value))
             issues.setdefault(key, Issue("finding", file, path, kind, key[1], message))
-        for sub in _subscription_warnings(text):
+        for sub in subscriptions:
             key = (path, sub)
             message = "real-looking subscription id; scrub it if it identifies your tenant"
             issues.setdefault(key, Issue("warning", file, path, "subscription-id", "", message))
@@ -306,6 +330,7 @@ def run_verify(paths: list[str]) -> Report:
     """Verify every recording under `paths`."""
     files, errors = collect_files(paths)
     report = Report(errors=list(errors))
+    _memo_findings.cache_clear()  # remembered within one run only
     for path in files:
         try:
             recording = load_recording(path)
