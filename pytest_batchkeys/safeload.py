@@ -287,8 +287,23 @@ def json_load(text: str | bytes, *, source: str = "<text>", limits: Limits = DEF
         raise
     except ValueError as exc:  # e.g. an integer of 5,000 digits
         raise _unreadable_value(source, exc) from None
-    check_tree(data, source, limits)
+    if not _within_limits_by_size(text, limits):
+        check_tree(data, source, limits)
     return data
+
+
+def _within_limits_by_size(text: str | bytes, limits: Limits) -> bool:
+    """True when a JSON text is too small to break a limit, so its tree need not be walked.
+
+    Every JSON value takes at least one character of its own, so a text has at most as many
+    values as characters; each level of nesting opens a bracket, so values lie at most one
+    level deeper than the number of brackets in the text (those inside strings included).
+    """
+    if len(text) > limits.max_nodes:
+        return False
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{") < limits.max_depth
+    return text.count("[") + text.count("{") < limits.max_depth
 
 
 def yaml_dump(data: Any) -> str:

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers.bad_corpus import billion_laughs
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_batchkeys.safeload import (
     MAX_NODES,
     Limits,
     LoadRefused,
+    check_tree,
     json_load,
     read_bytes,
     yaml_load,
@@ -154,3 +157,31 @@ def test_an_alias_with_no_anchor_sign_cannot_exist() -> None:
     # The tree walk relies on this: without '&' the composer refuses any alias.
     with pytest.raises(yaml.YAMLError):
         yaml_load("a: [1]\nb: *a\n")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet="ab[{", max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES, st.integers(1, 14), st.integers(1, 8))
+def test_json_size_shortcut_never_accepts_what_the_tree_walk_refuses(
+    value: object, max_nodes: int, max_depth: int
+) -> None:
+    text = json.dumps(value, separators=(",", ":"))
+    limits = Limits(max_nodes=max_nodes, max_depth=max_depth)
+    try:
+        check_tree(json.loads(text), "t", limits)
+        walk_refuses = False
+    except LoadRefused:
+        walk_refuses = True
+    try:
+        json_load(text, limits=limits)
+        load_refuses = False
+    except LoadRefused:
+        load_refuses = True
+    assert load_refuses == walk_refuses

@@ -7,6 +7,7 @@ schemathesis is imported only when a schemathesis check runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final
 
@@ -54,13 +55,19 @@ _NOT_JSON_PRIORITY: Final = ("json_body", "cloud_error_shape", "response_schema_
 # --- running -----------------------------------------------------------------------------------
 
 
+@functools.cache
+def _default_selection(has_operation: bool, negative: bool) -> tuple[str, ...]:
+    """Every applicable check, in CHECKS order (four possible answers, computed once each)."""
+    pool = CHECKS if has_operation else AZURE_CHECKS
+    return tuple(n for n in pool if negative or n not in NEGATIVE_ONLY_CHECKS)
+
+
 def _selected(
     checks: Iterable[str] | None, *, has_operation: bool, negative: bool
 ) -> tuple[str, ...]:
     """The checks to run, in CHECKS order; unknown names or no operation raise UsageProblem."""
     if checks is None:
-        pool = CHECKS if has_operation else AZURE_CHECKS
-        return tuple(n for n in pool if negative or n not in NEGATIVE_ONLY_CHECKS)
+        return _default_selection(has_operation, negative)
     wanted = set(checks)
     unknown = sorted(wanted - set(CHECKS))
     if unknown:

@@ -55,7 +55,14 @@ def redacted_header_value(name: str) -> str:
 def _header_values(value: Any) -> list[str]:
     """A recorded header value (a list, or a bare value from other tools) as a list of str."""
     items = value if isinstance(value, list | tuple) else [value]
-    return [item.decode("latin-1") if isinstance(item, bytes) else str(item) for item in items]
+    return [
+        item
+        if item.__class__ is str
+        else item.decode("latin-1")
+        if isinstance(item, bytes)
+        else str(item)
+        for item in items
+    ]
 
 
 def _headers_multi(raw: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -66,11 +73,16 @@ def _headers_multi(raw: Mapping[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def _joined(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:
-    """Header pairs folded the way requests folds repeated headers (values joined by ', ')."""
-    folded: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    """Header pairs folded the way requests folds repeated headers (values joined by ', ').
+
+    A repeated name keeps its first place and takes the spelling it was last given.
+    """
+    folded: dict[str, tuple[str, str]] = {}
     for name, value in pairs:
-        folded[name] = f"{folded[name]}, {value}" if name in folded else value
-    return folded
+        key = name.lower()
+        seen = folded.get(key)
+        folded[key] = (name, f"{seen[1]}, {value}") if seen else (name, value)
+    return CaseInsensitiveDict(dict(folded.values()))
 
 
 def _as_bytes(body: Any) -> bytes:

@@ -43,3 +43,23 @@ def test_raw_can_be_replaced_and_the_response_pickles() -> None:
     copy = pickle.loads(pickle.dumps(response_from_interaction(interaction())))
     assert copy.json() == {"primary": "a"}
     assert copy.status_code == 200
+
+
+def test_repeated_headers_fold_like_requests_in_any_case() -> None:
+    recorded = interaction()
+    recorded["response"]["headers"] = {
+        "vary": ["Accept-Encoding"],
+        "Content-Type": ["application/json"],
+        "Vary": ["Origin", b"Cookie"],
+    }
+    response = response_from_interaction(recorded)
+    reference: requests.structures.CaseInsensitiveDict[str] = (
+        requests.structures.CaseInsensitiveDict()
+    )
+    for name, values in recorded["response"]["headers"].items():
+        for value in values:
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            reference[name] = f"{reference[name]}, {text}" if name in reference else text
+    assert dict(response.headers.lower_items()) == dict(reference.lower_items())
+    assert list(response.headers) == list(reference)  # same order, same last spelling
+    assert response.headers["VARY"] == "Accept-Encoding, Origin, Cookie"
