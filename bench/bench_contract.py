@@ -18,6 +18,7 @@ Usage: python bench/bench_contract.py [--repeats N] [--live-repeats N] [--cases 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -36,11 +37,14 @@ from typing import Any
 import requests
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sidebyside
+
 REPO = Path(__file__).resolve().parent.parent
 CASSETTES = REPO / "cassettes"
 CONTRACT = CASSETTES / "contract"
 SUBPROCESS_TIMEOUT = 300.0
-TARGET_REPLAY_RATIO = 1.2
+TARGET_REPLAY_RATIO = 1.10
 TARGET_LIVE_SECONDS = 15.0
 
 
@@ -221,6 +225,56 @@ def bytecode_env(mode: str, work: Path) -> dict[str, str]:
     return env
 
 
+#: A pytest plugin (written beside the bare test file) that times every entry point of the
+#: secrets layer the plugin can call during a run, and writes the totals as JSON at the end.
+SECRETS_PROBE = """
+import json, os, time, functools
+import pytest_batchkeys.plugin as plugin
+import pytest_batchkeys.secrets.capture as capture
+import pytest_batchkeys.secrets.redact as redact
+
+TOTALS = {}
+
+def timed(module, name):
+    original = getattr(module, name)
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            calls, seconds = TOTALS.get(name, (0, 0.0))
+            TOTALS[name] = (calls + 1, seconds + time.perf_counter() - started)
+    setattr(module, name, wrapper)
+
+for module in (redact, capture):
+    for name in [n for n in vars(module) if not n.startswith("_")]:
+        if callable(getattr(module, name)) and getattr(getattr(module, name), "__module__", "") == module.__name__:
+            timed(module, name)
+timed(plugin, "_redacting")
+
+def pytest_unconfigure(config):
+    with open(os.environ["BATCHKEYS_BENCH_PROBE_OUT"], "w") as out:
+        json.dump(TOTALS, out)
+"""
+
+
+def secrets_cost(args: list[str], work: Path, env: dict[str, str], session: float) -> None:
+    """Run ours once more with the probe: what the secrets layer cost this replay run."""
+    (work / "bench_secrets_probe.py").write_text(SECRETS_PROBE, encoding="utf-8")
+    out = work / "probe.json"
+    run_pytest(
+        [*args, "-p", "bench_secrets_probe"], work, {**env, "BATCHKEYS_BENCH_PROBE_OUT": str(out)}
+    )
+    totals = json.loads(out.read_text(encoding="utf-8"))
+    seconds = sum(value[1] for value in totals.values())
+    calls = ", ".join(f"{name} x{value[0]}" for name, value in sorted(totals.items())) or "none"
+    print(
+        f"  secrets layer in this replay run (redaction, capture, their checks): {seconds * 1000:.2f} ms "
+        f"= {seconds / session:.2%} of the median pytest session ({calls})"
+    )
+
+
 def part_a(repeats: int, bytecode: str) -> None:
     print("\n(a) replay: shipped contract suite vs bare vcrpy + requests (subprocesses)")
     cassettes = listkeys_cassettes()
@@ -234,42 +288,38 @@ def part_a(repeats: int, bytecode: str) -> None:
             f"  subprocess PYTHONDONTWRITEBYTECODE={env.get('PYTHONDONTWRITEBYTECODE')!r}"
             + (f", PYTHONPYCACHEPREFIX={env['PYTHONPYCACHEPREFIX']}" if bytecode == "on" else "")
         )
+        print(f"  {len(cassettes)} cassettes, {requests_total} recorded requests")
         bare = work / "test_bare_vcrpy.py"
         bare.write_text(bare_test_source(cassettes), encoding="utf-8")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work), env.get("PYTHONPATH")]))
         ours = ["--batch-contract", f"--batch-cassette-dir={CASSETTES}", "-p", "no:cacheprovider"]
         variants: dict[str, list[str]] = {
-            "ours": [*ours, "-q"],
-            "bare": [str(bare), "-p", "no:cacheprovider", "-q"],
+            "bare vcrpy + requests": [str(bare), "-p", "no:cacheprovider", "-q"],
+            "ours (--batch-contract)": [*ours, "-q"],
             "bare, plugin off": [str(bare), "-p", "no:cacheprovider", "-p", "no:batchkeys", "-q"],
         }
-        for args in variants.values():  # warm-up: page cache, .pyc if allowed
-            run_pytest(args, work, env)
-        runs: dict[str, list[PytestRun]] = {name: [] for name in variants}
-        for _ in range(repeats):
-            for name, args in variants.items():
-                runs[name].append(run_pytest(args, work, env))
-    print(
-        f"  {len(cassettes)} cassettes, {requests_total} recorded requests; "
-        f"{repeats} interleaved repetitions, medians:"
-    )
-    print(f"  {'variant':<18} {'tests':>5} {'wall s':>8} {'pytest session s':>17}")
-    for name, items in runs.items():
-        print(
-            f"  {name:<18} {items[0].passed:>5} {median([r.wall for r in items]):>8.3f} "
-            f"{median([r.session for r in items]):>17.3f}"
+        sessions: dict[str, list[float]] = {name: [] for name in variants}
+
+        def runner(name: str) -> Callable[[], float]:
+            def run() -> float:
+                done = run_pytest(variants[name], work, env)
+                sessions[name].append(done.session)
+                return done.wall
+
+            return run
+
+        samples = sidebyside.interleave({name: runner(name) for name in variants}, rounds=repeats)
+        sidebyside.print_table(
+            "  wall time of each pytest subprocess",
+            samples,
+            "bare vcrpy + requests",
+            {"ours (--batch-contract)": TARGET_REPLAY_RATIO},
         )
-    ours, bare_runs = runs["ours"], runs["bare"]
-    wall_ratio = median([r.wall for r in ours]) / median([r.wall for r in bare_runs])
-    session_ratio = median([r.session for r in ours]) / median([r.session for r in bare_runs])
-    verdict = "OK" if wall_ratio <= TARGET_REPLAY_RATIO else "OVER TARGET"
-    print(
-        f"  ratio ours / bare: wall {wall_ratio:.2f}x ({verdict}, target <= "
-        f"{TARGET_REPLAY_RATIO}x), pytest session {session_ratio:.2f}x"
-    )
-    print(
-        f"  spread of wall times: ours {spread([r.wall for r in ours])}; bare {spread([r.wall for r in bare_runs])}"
-    )
+        session = {name: sidebyside.Samples(name, values[1:]) for name, values in sessions.items()}
+        sidebyside.print_table(
+            "  pytest's own session time (start-up excluded)", session, "bare vcrpy + requests"
+        )
+        secrets_cost([*ours, "-q"], work, env, session["ours (--batch-contract)"].median)
     in_process_breakdown()
 
 

@@ -202,6 +202,35 @@ def check_yaml_tree(root: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> 
         level = below
 
 
+def check_yaml_levels(root: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """The limits of `check_yaml_node`, measured level by level with shared nodes merged.
+
+    Each level holds every distinct node once with the number of ways it is reached (aliases
+    counted at every use), so an alias bomb costs a few nodes per level, and a document with
+    anchors but no bomb costs about what the tree walk does. A recursive alias is refused as
+    too deep or too large; `check_yaml_node` words that refusal exactly.
+    """
+    count, depth = 0, 0
+    level: dict[int, tuple[Any, int]] = {id(root): (root, 1)}
+    while level:
+        depth += 1
+        count += sum(times for _, times in level.values())
+        if count > limits.max_nodes:
+            raise _too_many(source, limits)
+        if depth > limits.max_depth:
+            raise _too_deep(source, limits)
+        below: dict[int, tuple[Any, int]] = {}
+        for node, times in level.values():
+            value = node.value
+            if value.__class__ is not list or not value:
+                continue
+            children = [p for pair in value for p in pair] if value[0].__class__ is tuple else value
+            for child in children:
+                seen = below.get(id(child))
+                below[id(child)] = (child, seen[1] + times) if seen else (child, times)
+        level = below
+
+
 def check_tree(data: Any, source: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse parsed data (a tree, as JSON gives) that is too deep or has too many values."""
     count = 0
@@ -223,12 +252,17 @@ def _construct(loader: Any, node: Any, source: str, limits: Limits, anchors: boo
     """The data of one composed document, once its graph passed the limits.
 
     A text without `&` has no anchor, hence no alias: its nodes form a tree, checked by the
-    cheaper walk. Any `&` (even inside a quoted string) takes the exact graph walk.
+    cheapest walk. Any `&` (even inside a quoted string) takes the level walk, which merges
+    shared nodes; when it refuses, the exact graph walk words the refusal.
     """
-    if anchors:
-        check_yaml_node(node, source, limits)
-    else:
+    if not anchors:
         check_yaml_tree(node, source, limits)
+    else:
+        try:
+            check_yaml_levels(node, source, limits)
+        except LoadRefused:
+            check_yaml_node(node, source, limits)  # names a recursive alias as such
+            raise
     try:
         return loader.construct_document(node)
     except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits

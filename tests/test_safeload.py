@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,6 +19,8 @@ from pytest_batchkeys.safeload import (
     Limits,
     LoadRefused,
     check_tree,
+    check_yaml_levels,
+    check_yaml_node,
     json_load,
     read_bytes,
     yaml_load,
@@ -185,3 +188,42 @@ def test_json_size_shortcut_never_accepts_what_the_tree_walk_refuses(
     except LoadRefused:
         load_refuses = True
     assert load_refuses == walk_refuses
+
+
+ALIASED = [
+    "a: &a [1, 2, {b: c}]\nd: [*a, *a, {e: *a}]\n",
+    "base: &b {x: [1, 2]}\nmid: &m [*b, *b]\ntop: [*m, *b, [*m]]\n",
+    "- &s s\n- [*s, [*s, [*s]]]\n",
+]
+
+
+@pytest.mark.parametrize("text", ALIASED)
+def test_level_walk_and_exact_graph_walk_draw_the_same_limits(text: str) -> None:
+    levels = (
+        next(n for n in range(1, 400) if _passes(check_yaml_levels, text, Limits(max_nodes=n))),
+        next(d for d in range(1, 60) if _passes(check_yaml_levels, text, Limits(max_depth=d))),
+    )
+    exact = (
+        next(n for n in range(1, 400) if _passes(check_yaml_node, text, Limits(max_nodes=n))),
+        next(d for d in range(1, 60) if _passes(check_yaml_node, text, Limits(max_depth=d))),
+    )
+    assert levels == exact
+    assert levels[0] > 5
+
+
+def _passes(check: Any, text: str, limits: Limits) -> bool:
+    loader = yaml.CSafeLoader(text)
+    try:
+        check(loader.get_single_node(), "t", limits)
+    except LoadRefused:
+        return False
+    finally:
+        loader.dispose()
+    return True
+
+
+def test_an_alias_bomb_costs_the_level_walk_a_few_nodes_per_level() -> None:
+    start = time.perf_counter()
+    with pytest.raises(LoadRefused, match="MAX_NODES"):
+        yaml_load(billion_laughs().decode(), source="bomb.yaml")
+    assert time.perf_counter() - start < 0.2
