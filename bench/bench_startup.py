@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import venv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sidebyside
 
 REPO = Path(__file__).resolve().parent.parent
 NO_EXTRA_PLUGINS = ("-p", "no:schemathesis", "-p", "no:hypothesispytest")
 # anyio comes with schemathesis and registers a pytest plugin of its own.
 NO_EXTRA_PLUGINS_ANYIO = (*NO_EXTRA_PLUGINS, "-p", "no:anyio")
 BOTH_OFF = "kit, -p no:schemathesis -p no:hypothesispytest"
-ALL_OFF = "kit, ... and -p no:anyio"
+ALL_OFF = "kit + the documented ini line (also -p no:anyio)"
 TARGET_PLUGIN = 1.03
 TARGET_INSTALLED = 1.10
 
@@ -63,15 +64,15 @@ def time_collect(python: str, suite: Path, extra: Sequence[str], env: dict[str, 
 
 def compare(
     variants: dict[str, tuple[str, Sequence[str]]], suite: Path, runs: int, env: dict[str, str]
-) -> dict[str, float]:
-    """Median wall time per variant, runs interleaved; one warm-up run each is discarded."""
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-    for python, extra in variants.values():
-        time_collect(python, suite, extra, env)
-    for _ in range(runs):
-        for name, (python, extra) in variants.items():
-            samples[name].append(time_collect(python, suite, extra, env))
-    return {name: statistics.median(values) for name, values in samples.items()}
+) -> dict[str, sidebyside.Samples]:
+    """Wall time per variant, runs interleaved (order rotated); one warm-up round discarded."""
+
+    def runner(python: str, extra: Sequence[str]) -> Callable[[], float]:
+        return lambda: time_collect(python, suite, extra, env)
+
+    return sidebyside.interleave(
+        {name: runner(python, extra) for name, (python, extra) in variants.items()}, rounds=runs
+    )
 
 
 def make_venv(path: Path, packages: Sequence[str], env: dict[str, str]) -> str:
@@ -89,33 +90,17 @@ def make_venv(path: Path, packages: Sequence[str], env: dict[str, str]) -> str:
     return python
 
 
-def describe_machine(env: dict[str, str]) -> str:
-    """Cores, memory, Python version and the bytecode setting used by every timed run."""
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kib = int(meminfo.read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    setting = env.get("PYTHONDONTWRITEBYTECODE", "")
-    return (
-        f"machine: {os.cpu_count()} cores{memory}, {platform.platform()}, "
-        f"Python {platform.python_version()}\n"
-        f"PYTHONDONTWRITEBYTECODE={setting!r} "
-        f"({'bytecode and pytest rewrite cache NOT written' if setting else 'bytecode written'})"
-    )
-
-
 def report(
-    title: str, medians: dict[str, float], base: str, checked: Sequence[str], target: float
+    title: str,
+    samples: dict[str, sidebyside.Samples],
+    base: str,
+    checked: Sequence[str],
+    target: float,
 ) -> None:
-    """Print medians side by side with their ratio to `base`, and whether `checked` met target."""
-    print(f"\n{title}")
-    for name, value in medians.items():
-        print(f"  {name:<48} {value * 1000:8.0f} ms   {value / medians[base]:5.3f}x")
-    for name in checked:
-        ratio = medians[name] / medians[base]
-        verdict = "met" if ratio <= target else "NOT met"
-        print(f"  {name} / {base}: {ratio:.3f}x (target <= {target:.2f}x: {verdict})")
+    """Medians, noise and ratios side by side, with the verdict for `checked` against target."""
+    sidebyside.print_table(
+        title, samples, base, dict.fromkeys(checked, target), unit="ms", scale=1000
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     elif args.dont_write_bytecode == "1":
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-    print(describe_machine(env))
+    os.environ["PYTHONDONTWRITEBYTECODE"] = env.get("PYTHONDONTWRITEBYTECODE", "")
+    print(sidebyside.describe_machine(("pytest", "schemathesis", "hypothesis")))
     print(f"runs per variant: {args.runs} (medians; interleaved; one warm-up each)")
 
     with tempfile.TemporaryDirectory(prefix="batchkeys-bench-") as tmp:
@@ -146,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         suite.mkdir()
         write_host_suite(suite)
         here = sys.executable
-        medians = compare(
+        samples = compare(
             {
                 "plugin loaded (this environment)": (here, ()),
                 "-p no:batchkeys": (here, ("-p", "no:batchkeys")),
@@ -157,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         report(
             "pytest --co -q, 200-test host suite, plugin vs -p no:batchkeys",
-            medians,
+            samples,
             "-p no:batchkeys",
             ["plugin loaded (this environment)"],
             TARGET_PLUGIN,
@@ -172,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\ncreating venvs under {tmp} ({pytest_req}; kit from {REPO}) ...", flush=True)
         bare = make_venv(Path(tmp) / "venv-pytest", [pytest_req], install_env)
         kit = make_venv(Path(tmp) / "venv-kit", [pytest_req, str(REPO)], install_env)
-        medians = compare(
+        samples = compare(
             {
                 "only pytest": (bare, ()),
                 "kit installed": (kit, ()),
@@ -185,9 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         report(
             "pytest --co -q, 200-test host suite, three environments (+ anyio's plugin off)",
-            medians,
+            samples,
             "only pytest",
-            [BOTH_OFF, ALL_OFF],
+            [ALL_OFF],
             TARGET_INSTALLED,
         )
     return 0

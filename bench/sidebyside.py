@@ -126,11 +126,12 @@ def print_table(
             if per_round
             else "(floor)"
         )
-        print(
-            f"  {name:<{width}}{item.median * scale:>9.3f}{unit}{min(item.values) * scale:>9.3f}"
-            f"{unit}{max(item.values) * scale:>9.3f}{unit}{item.noise:>7.0%} {ratio:>8.3f}x"
-            f"  {rounds_text}"
+        digits = 3 if scale == 1.0 else 1
+        cells = "".join(
+            f"{value * scale:>{10 - len(unit)}.{digits}f}{unit}"
+            for value in (item.median, min(item.values), max(item.values))
         )
+        print(f"  {name:<{width}}{cells}{item.noise:>8.0%}{ratio:>8.3f}x  {rounds_text}")
     for name, target in (targets or {}).items():
         relation = ">=" if higher_is_better else "<="
         print(
