@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 from pytest_batchkeys import __version__
 from pytest_batchkeys.errors import CassetteError, ConfigError, record_command
 from pytest_batchkeys.live.auth import REPLAY_TOKEN, StaticToken, TokenProvider, provider_from_env
-from pytest_batchkeys.live.network import GuardLog, block_outbound, sdk_retries_without_waiting
+from pytest_batchkeys.live.network import GuardLog, block_outbound
+from pytest_batchkeys.live.sdk_retries import sdk_retries_without_waiting
 from pytest_batchkeys.recording import origin
 from pytest_batchkeys.recording.atomic import sweep_temps
 from pytest_batchkeys.recording.cassettes import (

@@ -136,22 +136,3 @@ def _add_hook() -> None:
     if not _hook_added:
         sys.addaudithook(_audit)
         _hook_added = True
-
-
-@contextmanager
-def sdk_retries_without_waiting() -> Iterator[None]:
-    """While replaying, azure-core's retry policy retries without sleeping: a recorded 429 and
-    its retry replay as recorded, at once. Nothing happens when azure-core is not installed."""
-    import importlib.util
-
-    if importlib.util.find_spec("azure") is None or importlib.util.find_spec("azure.core") is None:
-        yield
-        return
-    from azure.core.pipeline.policies import RetryPolicy
-
-    original = RetryPolicy.sleep
-    RetryPolicy.sleep = lambda self, settings, transport, response=None: None  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        RetryPolicy.sleep = original  # type: ignore[method-assign]
