@@ -12,6 +12,7 @@ Prints one line per writer: trials, intact trials, and the per-cassette outcome 
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 import tempfile
@@ -52,8 +53,11 @@ def run(trials: int, *, naive: bool, sim: Simulator, rng: random.Random) -> str:
 
 
 def main() -> int:
-    trials = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    control = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trials", nargs="?", type=int, default=100, help="default 100")
+    parser.add_argument("control", nargs="?", type=int, default=20, help="control trials (20)")
+    args = parser.parse_args()
+    trials, control = args.trials, args.control
     rng = random.Random(2026)
     with Simulator() as sim:
         print(run(trials, naive=False, sim=sim, rng=rng), flush=True)
