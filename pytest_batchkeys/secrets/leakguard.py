@@ -244,8 +244,11 @@ class MultiMatcher:
         joined = "|".join(f"({n.pattern.pattern})" for _, n in slow)
         self._slow = re.compile(joined) if slow else None
 
-    def _hits(self, text: str) -> Iterator[tuple[int, int, int]]:
-        """(start, end, value index) of every match, overlapping ones included.
+    def _hits(
+        self, text: str, among: Callable[[int], bool] = lambda _: True
+    ) -> Iterator[tuple[int, int, int]]:
+        """(start, end, value index) of every match of the values `among` accepts, overlapping
+        ones included.
 
         No hit is skipped because an earlier one covers its anchor or ends inside it: two
         occurrences may share characters (a raw value ending in a backslash, then its escaped
@@ -253,6 +256,8 @@ class MultiMatcher:
         """
         lowered: str | None = None
         for index, needle in self._needles:
+            if not among(index):
+                continue
             if needle.fold and lowered is None:
                 lowered = text.translate(_ASCII_LOWER)
             hay = lowered if needle.fold and lowered is not None else text
@@ -268,7 +273,7 @@ class MultiMatcher:
                         yield start, stop, index
                     pos = last  # every hit up to `last` had its whole window searched just now
                 pos = hay.find(needle.anchor, pos + 1)
-        yield from self._slow_hits(text)
+        yield from (hit for hit in self._slow_hits(text) if among(hit[2]))
 
     def _slow_hits(self, text: str) -> Iterator[tuple[int, int, int]]:
         """Hits of the values without a usable anchor: the combined pattern finds each position
@@ -289,26 +294,34 @@ class MultiMatcher:
         """Matches left to right (where two start together the longer first), without those
         inside an earlier one; a match that overlaps an earlier one and ends after it is kept,
         so the spans returned cover the union of every match."""
-        chosen: list[tuple[int, int, int]] = []
-        end = 0
-        for start, stop, index in sorted(self._hits(text), key=lambda h: (h[0], h[0] - h[1], h[2])):
-            if stop > end:
-                chosen.append((start, stop, index))
-                end = stop
-        return chosen
+        return _chosen(self._hits(text))
 
-    def sub(self, text: str, replace: Callable[[int, str], str]) -> str:
+    def sub(
+        self,
+        text: str,
+        replace: Callable[[int, str], str],
+        inert: frozenset[int] = frozenset(),
+    ) -> str:
         """`text` with each match replaced by replace(value index, matched text).
 
         Overlapping matches are each replaced (their shared characters written once, by the
         first); a match kept as it is (replace returns it unchanged, protected text) that
-        overlaps the previous one keeps only its characters after that one.
+        overlaps the previous one keeps only its characters after that one. `inert` names
+        values `replace` always keeps as they are: while none of the others matches, the text
+        comes back unchanged without those being searched for at all.
         """
         if not text:
             return text
+        if inert:
+            active = list(self._hits(text, lambda index: index not in inert))
+            if not active:
+                return text
+            chosen = _chosen([*active, *self._hits(text, inert.__contains__)])
+        else:
+            chosen = self.matches(text)
         parts: list[str] = []
         last = 0
-        for start, stop, index in self.matches(text):
+        for start, stop, index in chosen:
             matched = text[start:stop]
             new = replace(index, matched)
             if start >= last:
@@ -318,6 +331,17 @@ class MultiMatcher:
             parts.append(new)
             last = stop
         return "".join(parts) + text[last:] if parts else text
+
+
+def _chosen(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """MultiMatcher.matches of these hits."""
+    chosen: list[tuple[int, int, int]] = []
+    end = 0
+    for start, stop, index in sorted(hits, key=lambda h: (h[0], h[0] - h[1], h[2])):
+        if stop > end:
+            chosen.append((start, stop, index))
+            end = stop
+    return chosen
 
 
 def _overlapping(
