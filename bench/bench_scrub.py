@@ -26,10 +26,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sidebyside  # noqa: E402
+import sidebyside
 
-from pytest_batchkeys.cli.scrub import scrub_main  # noqa: E402
-from pytest_batchkeys.recording.cassettes import serialize_cassette  # noqa: E402
+from pytest_batchkeys.cli.scrub import scrub_main
+from pytest_batchkeys.recording.cassettes import serialize_cassette
 
 URI = "https://management.azure.com/subscriptions/x/providers/Microsoft.Batch/listKeys"
 TARGET = 3.0

@@ -79,6 +79,9 @@ KEY_TEXTS = [
     *(" " * (_STRIDE + shift) + KEY for shift in (-800, -90, -88, -1, 0, 1, 700, 705)),
     *("=" + " " * (_STRIDE + shift) + KEY for shift in (-800, -90, -88, -1, 0, 1, 700, 705)),
     *("=" + "A" * (_STRIDE + shift) + "==" for shift in (-800, -90, -88, -1, 0, 1, 700, 705)),
+    # candidates closer than a window's reach all along: windows end at the stride, not at a gap
+    *("= " * (_STRIDE // 2 + shift) + KEY for shift in (-400, -50, -1, 0, 1, 7, 40, 300, 400)),
+    *("=" + " " * 99) * 83 + "=" + " " * 10 + KEY,
     "%" + " " * (2 * _STRIDE) + escaped(SLASHY, "json2") + PADS[4] + " " * _STRIDE + KEY,
 ]
 
@@ -108,7 +111,10 @@ PARAM_TEXTS = [
     "a=b&" * 2000 + "refresh_token=r",  # dense '='
     "=" + " " * (_STRIDE - 20) + "&client_assertion=z",
     *("=" + " " * (_STRIDE + shift) + "&password=p" for shift in range(-30, 5)),
-    "&password=" + "p" * (3 * _STRIDE) + "&sig=s",  # a value longer than a window
+    "&password=" + "p" * (3 * _STRIDE) + "&sig=s",
+    *(
+        "=x" * (_STRIDE // 2 + shift) + "&password=p" for shift in (-20, -5, 0, 1, 5, 100)
+    ),  # a value longer than a window
     "password=\\u0041&sig=\"q\"&sig='q'",
 ]
 
@@ -168,7 +174,7 @@ def test_a_lookahead_at_a_windows_end_is_checked_with_the_next_character() -> No
     """A match ending where the window ends is searched again with the window widened: here
     the plain scan finds nothing at the second '=' (a letter follows), the window alone would."""
     pattern = re.compile(r"=[a-z]{0,10}(?![a-z])")
-    scan = Windowed(pattern, "=", before=0, after=11)
+    scan = Windowed(pattern, ("=",), before=0, after=11)
     text = "=" + "a" * 11 + "1" * (_STRIDE - 12) + "=abcdefghij" + "k"
     assert spans(pattern.finditer(text)) == []
     assert spans(scan.finditer(text)) == []
@@ -221,11 +227,13 @@ def test_the_inert_comparison_can_fail() -> None:
 
 
 def test_a_match_cut_by_the_window_is_left_to_the_next_window() -> None:
-    """A match starting after a window's settled part may be cut by its end, and a shorter one
-    may then match at the same start; such a match waits for the next window."""
+    """Where candidates run on past a window's stride, a match starting after its settled part
+    may be cut by the window's end, and a shorter one may match at the same start: that match
+    waits for the next window."""
     pattern = re.compile(r"=[a-z=]{0,50};|=[a-z]")
-    scan = Windowed(pattern, "=", before=0, after=52)
+    scan = Windowed(pattern, ("=",), before=0, after=52)
+    dense = ("=1" + " " * 8) * 820  # candidates every 10 characters, none matching
     long = "=" + "abcdefghijklmnopqrstuvwxyz" + ";"
-    text = "=1" + " " * (_STRIDE + 38) + long  # starts after the first window's settled part
-    assert spans(pattern.finditer(text)) == [(_STRIDE + 40, _STRIDE + 40 + len(long), ())]
+    text = dense + " " * 20 + long  # starts after the first window's settled part
+    assert spans(pattern.finditer(text)) == [(len(dense) + 20, len(text), ())]
     assert spans(scan.finditer(text)) == spans(pattern.finditer(text))
