@@ -10,8 +10,11 @@ discarded, see sidebyside.py):
 * scrub: `batchkeys scrub --check` on the file (load, validation, every scan; exit 0 expected:
   the runs hold no secret).
 
-Then the time per MB of each size, to show the cost is linear in the size.
+Then the time per MB of each size, to show the cost is linear in the size. With `--passes`,
+also where the time goes on the largest file: the bounded load, the validation, and each scan of
+the body, the plain form (what the scrubber ran before issue 18) beside the one it runs now.
 Run: python bench/bench_scrub.py [--mb 1 10] [--mb 60] [--rounds 5] [--shape runs|padded]
+     [--passes]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import io
 import sys
 import tempfile
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -30,6 +34,9 @@ import sidebyside
 
 from pytest_batchkeys.cli.scrub import scrub_main
 from pytest_batchkeys.recording.cassettes import serialize_cassette
+from pytest_batchkeys.recording.formats import check_recording, interactions_of, load_recording
+from pytest_batchkeys.secrets import placeholders
+from pytest_batchkeys.secrets import scrub as scrubber
 
 URI = "https://management.azure.com/subscriptions/x/providers/Microsoft.Batch/listKeys"
 TARGET = 3.0
@@ -70,11 +77,55 @@ def measure(path: Path, rounds: int) -> dict[str, sidebyside.Samples]:
     return samples
 
 
+def _discard(action: Callable[[], object]) -> Callable[[], None]:
+    """`action` returning None, so that sidebyside times it by the wall clock."""
+
+    def run() -> None:
+        action()
+
+    return run
+
+
+def measure_passes(path: Path, rounds: int) -> None:
+    """Each step of the scrub on one file, and each scan of its body before and after."""
+    recording = load_recording(path)
+    interactions = interactions_of(recording)
+    body = interactions[0]["response"]["body"]["string"]
+    ctx = scrubber._context(interactions, scrubber.ScrubRules())
+    redacted = placeholders.REDACTED
+    steps: dict[str, Callable[[], object]] = {
+        "read + bounded load (safeload)": lambda: load_recording(path),
+        "validation (check_recording)": lambda: check_recording(recording),
+        "secrets of the file (collect)": lambda: scrubber._context(
+            interactions, scrubber.ScrubRules()
+        ),
+        "known secrets, before (all values)": lambda: ctx.matcher.sub(body, ctx._substitute),
+        "known secrets, now (inert skipped)": lambda: ctx.matcher.sub(
+            body, ctx._substitute, ctx.inert
+        ),
+        "key shape, before (re.sub)": lambda: scrubber.KEY_SHAPE.sub(ctx._shape, body),
+        "key shape, now (windows)": lambda: scrubber.KEY_SHAPE_SCAN.sub(ctx._shape, body),
+        "JWT shape (re.sub, unchanged)": lambda: scrubber.JWT_SHAPE.sub(redacted, body),
+        "form secrets, before (re.sub)": lambda: scrubber.SECRET_PARAM.sub(
+            scrubber._redact_param, body
+        ),
+        "form secrets, now (windows)": lambda: scrubber.SECRET_PARAM_SCAN.sub(
+            scrubber._redact_param, body
+        ),
+    }
+    samples = sidebyside.interleave({name: _discard(step) for name, step in steps.items()}, rounds)
+    print(f"\nwhere the time goes on {path.stat().st_size / 1e6:.1f} MB (medians, noise)")
+    print("  (form secrets are scanned twice per body: collected, then replaced)")
+    for name, item in samples.items():
+        print(f"  {name:<38}{item.median * 1000:>9.1f}ms{item.noise:>7.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mb", type=float, nargs="+", default=[1.0, 10.0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--shape", choices=["runs", "padded"], default="runs")
+    parser.add_argument("--passes", action="store_true", help="time each step and scan too")
     args = parser.parse_args()
     print(sidebyside.describe_machine(("pytest-batchkeys", "PyYAML")))
     print(f"libyaml: {'yes' if hasattr(yaml, 'CSafeLoader') else 'NO (pure-Python loader)'}")
@@ -94,6 +145,8 @@ def main() -> None:
             )
             load, scrub = (samples[name].median for name in samples)
             per_mb.append((size, load / size, scrub / size, scrub / load))
+        if args.passes:
+            measure_passes(path, rounds)
     print("\nlinearity (median seconds per MB; linear means about the same at every size)")
     print(f"  {'size':>8}{'load/MB':>12}{'scrub/MB':>12}{'ratio':>8}")
     for size, load, scrub, ratio in per_mb:

@@ -69,10 +69,10 @@ _B64_UNIT = r"(?:[A-Za-z0-9+/]|\\{1,3}u002[bBfF]|\\{1,3}/|%2[bBfF])"
 _B64_PAD = r"(?:==|(?:%3[dD]){2}|(?:\\{1,3}u003[dD]){2})"
 #: A 64-byte key in base64 (88 characters), also with JSON or url escapes of '+', '/' and '='.
 KEY_SHAPE = re.compile(rf"(?<![A-Za-z0-9+/]){_B64_UNIT}{{86}}{_B64_PAD}(?![A-Za-z0-9+/=])")
-#: KEY_SHAPE searched only near its padding (the units never hold '=', '%3' or 'u003'): the same
-#: matches, less time. The padding's first literal is at most 86 units of 8 characters and 3
-#: backslashes after the match's start, and the padding ends at most 13 characters after it.
-KEY_SHAPE_SCAN = Windowed(KEY_SHAPE, ("=", "%3", "u003"), before=86 * 8 + 3, after=13)
+#: KEY_SHAPE searched only near its padding (the units never hold '=', '%3' or '\u003'): the
+#: same matches, less time. The padding's first literal is at most 86 units of 8 characters and
+#: 2 backslashes after the match's start, and the padding ends at most 14 characters after it.
+KEY_SHAPE_SCAN = Windowed(KEY_SHAPE, ("=", "%3", "\\u003"), before=86 * 8 + 2, after=14)
 #: A JSON Web Token: base64url header and payload that both start with '{"'.
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _ESCAPE = re.compile(r"\\+u([0-9A-Fa-f]{4})|\\+/|%([0-9A-Fa-f]{2})")

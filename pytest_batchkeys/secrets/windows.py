@@ -38,7 +38,9 @@ class Windowed:
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The matches `pattern.finditer(text)` gives, in order (the pattern never matches '')."""
-        nexts = {literal: text.find(literal) for literal in self.literals}
+        # a literal's first character is looked for first: one character is found by memchr,
+        # far faster than a longer literal in a text that never holds it
+        nexts = {lit: text.find(lit) for lit in self.literals if lit[0] in text}
         nexts = {literal: at for literal, at in nexts.items() if at != -1}
         if not nexts:
             return
