@@ -11,6 +11,7 @@ for a window that is too small and for a scan that trusts a lookahead at a windo
 from __future__ import annotations
 
 import base64
+import copy
 import random
 import re
 from dataclasses import replace
@@ -237,3 +238,65 @@ def test_a_match_cut_by_the_window_is_left_to_the_next_window() -> None:
     text = dense + " " * 20 + long  # starts after the first window's settled part
     assert spans(pattern.finditer(text)) == [(len(dense) + 20, len(text), ())]
     assert spans(scan.finditer(text)) == spans(pattern.finditer(text))
+
+
+# --- MultiMatcher: only positions where a match can start are tried -------------------------
+
+GUID = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+PROBED = [
+    *((text, False) for text in PROTECTED),
+    (GUID, True),  # hex-like: any case
+    ("hunter2/secret+value=", False),
+    ("keys\u00e9-x", False),  # a non-ASCII character after the anchor
+    ("Token 3n", False),  # a space after the anchor: '+', any whitespace, a folded line
+    ("abcd\\efgh", False),
+    ("abcd%efgh", False),
+]
+PROBE_TEXTS = [
+    "A" * 3000,
+    "A" * 3000 + "==",
+    "AAAA%3D%3D AAAA%3d= AAAA\\u003D\\u003d AAAA\\\\u003D= AAAA\\\\\\u003d\\u003D",
+    "A" * 500 + "%3D%3D" + "A" * 500 + "\\u003D=" + "A" * 10,
+    GUID,
+    GUID.upper(),
+    GUID.replace("-", "%2D"),
+    GUID.upper().replace("-", "\\u002d"),
+    f"{GUID}{GUID}",
+    "hunter2/secret+value= hunter2\\/secret%2Bvalue\\u003D hunter2%2Fsecret\\\\u002Bvalue%3d",
+    "keys\u00e9-x keys\\u00E9-x keys%C3%A9-x keys\\\\u00e9\\u002Dx",
+    "Token 3n Token+3n Token   3n Token\\\n  3n Token%203n Token\u20033n Token\t3n",
+    "abcd\\efgh abcd\\\\efgh abcd\\u005Cefgh abcd%5cefgh",
+    "abcd%efgh abcd%25efgh abcd\\u0025efgh",
+    placeholders.FAKE_PRIMARY_KEY[:40] + "AAAA==" + placeholders.FAKE_PRIMARY_KEY[40:],
+    "REDACTED" * 50 + "Bearer REDACTED" + "Bearer\\u0020REDACTED",
+]
+
+
+def without_probes(matcher: MultiMatcher) -> MultiMatcher:
+    """The same matcher trying every position of its windows, as before issue 18."""
+    plain = copy.copy(matcher)
+    plain._needles = [(index, replace(needle, probes=None)) for index, needle in matcher._needles]
+    return plain
+
+
+def test_trying_only_the_probed_positions_finds_every_match() -> None:
+    matcher = MultiMatcher(PROBED)
+    plain = without_probes(matcher)
+    assert any(needle.probes for _, needle in matcher._needles)
+    for text in PROBE_TEXTS:
+        assert matcher.matches(text) == plain.matches(text), text[:80]
+    assert sum(len(plain.matches(text)) for text in PROBE_TEXTS) > 40
+
+
+def test_the_probe_comparison_can_fail() -> None:
+    """A matcher that forgets the '%' of an escape after the anchor finds less than before."""
+    matcher = MultiMatcher(PROBED)
+    broken = copy.copy(matcher)
+    broken._needles = [
+        (index, replace(needle, probes=tuple(p for p in needle.probes if not p.endswith("%"))))
+        if needle.probes
+        else (index, needle)
+        for index, needle in matcher._needles
+    ]
+    plain = without_probes(matcher)
+    assert any(broken.matches(text) != plain.matches(text) for text in PROBE_TEXTS)
