@@ -118,7 +118,7 @@ def measure_passes(path: Path, rounds: int) -> None:
     print(f"\nwhere the time goes on {path.stat().st_size / 1e6:.1f} MB (medians, noise)")
     print("  (form secrets are scanned twice per body: collected, then replaced)")
     for name, item in samples.items():
-        print(f"  {name:<38}{item.median * 1000:>9.1f}ms{item.noise:>7.0%}")
+        print(f"  {name:<44}{item.median * 1000:>9.1f}ms{item.noise:>7.0%}")
 
 
 def main() -> None:
