@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import heapq
 import json
 import re
 import threading
@@ -166,6 +167,9 @@ class _Needle:
     fold: bool
     before: int
     after: int
+    #: Literals every match starts with (in the text searched: lowered when folding), or None
+    #: when a match may start before the anchor.
+    probes: tuple[str, ...] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -199,7 +203,31 @@ def _needle(value: str, fold: bool) -> _Needle:
     offset = value.find(anchor) if anchor else 0
     before = offset * _EXPANSION + 64
     after = (len(value) - offset) * _EXPANSION + 64
-    return _Needle(value, anchor.lower() if fold else anchor, fold, before, after)
+    shown = anchor.lower() if fold else anchor
+    return _Needle(value, shown, fold, before, after, _probes(value, shown, offset))
+
+
+def _probes(value: str, anchor: str, offset: int) -> tuple[str, ...] | None:
+    """What every match of `value` starts with, when its anchor starts it: the anchor and the
+    first character of any encoding of the character after it (itself, or the '\\' or '%' of
+    an escape; a space may also be written as '+' or any whitespace, so it adds nothing)."""
+    if offset or not anchor:
+        return None
+    following = value[len(anchor) : len(anchor) + 1]
+    if following in ("", " "):
+        return (anchor,)
+    return tuple(anchor + first for first in sorted({following, "\\", "%"}))
+
+
+def _holds_all(hay: str, anchor: str, held: dict[str, bool]) -> bool:
+    """False if a character of `anchor` is nowhere in `hay` (a memchr each, remembered in
+    `held`): then the anchor is not there either, and its far slower search is skipped."""
+    for ch in anchor:
+        if ch not in held:
+            held[ch] = ch in hay
+        if not held[ch]:
+            return False
+    return True
 
 
 def _concrete_span(hay: str, pos: int, needle: _Needle) -> tuple[int, int] | None:
@@ -244,19 +272,27 @@ class MultiMatcher:
         joined = "|".join(f"({n.pattern.pattern})" for _, n in slow)
         self._slow = re.compile(joined) if slow else None
 
-    def _hits(self, text: str) -> Iterator[tuple[int, int, int]]:
-        """(start, end, value index) of every match, overlapping ones included.
+    def _hits(
+        self, text: str, among: Callable[[int], bool] = lambda _: True
+    ) -> Iterator[tuple[int, int, int]]:
+        """(start, end, value index) of every match of the values `among` accepts, overlapping
+        ones included.
 
         No hit is skipped because an earlier one covers its anchor or ends inside it: two
         occurrences may share characters (a raw value ending in a backslash, then its escaped
         form starting with that backslash), and redaction needs the union of both.
         """
         lowered: str | None = None
+        held_text: dict[str, bool] = {}
+        held_lowered: dict[str, bool] = {}
         for index, needle in self._needles:
+            if not among(index):
+                continue
             if needle.fold and lowered is None:
                 lowered = text.translate(_ASCII_LOWER)
             hay = lowered if needle.fold and lowered is not None else text
-            pos = hay.find(needle.anchor)
+            held = held_text if hay is text else held_lowered
+            pos = hay.find(needle.anchor) if _holds_all(hay, needle.anchor, held) else -1
             while pos != -1:
                 span = _concrete_span(hay, pos, needle)
                 if span is not None:
@@ -264,11 +300,12 @@ class MultiMatcher:
                 else:
                     high, last = _merged_window(hay, pos, needle)
                     low = max(0, pos - needle.before)
-                    for start, stop in _overlapping(needle.pattern, text, low, high):
+                    starts = _starts(hay, needle.probes, low, high)
+                    for start, stop in _overlapping(needle.pattern, text, low, high, starts):
                         yield start, stop, index
                     pos = last  # every hit up to `last` had its whole window searched just now
                 pos = hay.find(needle.anchor, pos + 1)
-        yield from self._slow_hits(text)
+        yield from (hit for hit in self._slow_hits(text) if among(hit[2]))
 
     def _slow_hits(self, text: str) -> Iterator[tuple[int, int, int]]:
         """Hits of the values without a usable anchor: the combined pattern finds each position
@@ -289,26 +326,34 @@ class MultiMatcher:
         """Matches left to right (where two start together the longer first), without those
         inside an earlier one; a match that overlaps an earlier one and ends after it is kept,
         so the spans returned cover the union of every match."""
-        chosen: list[tuple[int, int, int]] = []
-        end = 0
-        for start, stop, index in sorted(self._hits(text), key=lambda h: (h[0], h[0] - h[1], h[2])):
-            if stop > end:
-                chosen.append((start, stop, index))
-                end = stop
-        return chosen
+        return _chosen(self._hits(text))
 
-    def sub(self, text: str, replace: Callable[[int, str], str]) -> str:
+    def sub(
+        self,
+        text: str,
+        replace: Callable[[int, str], str],
+        inert: frozenset[int] = frozenset(),
+    ) -> str:
         """`text` with each match replaced by replace(value index, matched text).
 
         Overlapping matches are each replaced (their shared characters written once, by the
         first); a match kept as it is (replace returns it unchanged, protected text) that
-        overlaps the previous one keeps only its characters after that one.
+        overlaps the previous one keeps only its characters after that one. `inert` names
+        values `replace` always keeps as they are: while none of the others matches, the text
+        comes back unchanged without those being searched for at all.
         """
         if not text:
             return text
+        if inert:
+            active = list(self._hits(text, lambda index: index not in inert))
+            if not active:
+                return text
+            chosen = _chosen([*active, *self._hits(text, inert.__contains__)])
+        else:
+            chosen = self.matches(text)
         parts: list[str] = []
         last = 0
-        for start, stop, index in self.matches(text):
+        for start, stop, index in chosen:
             matched = text[start:stop]
             new = replace(index, matched)
             if start >= last:
@@ -320,14 +365,53 @@ class MultiMatcher:
         return "".join(parts) + text[last:] if parts else text
 
 
+def _chosen(hits: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """MultiMatcher.matches of these hits."""
+    chosen: list[tuple[int, int, int]] = []
+    end = 0
+    for start, stop, index in sorted(hits, key=lambda h: (h[0], h[0] - h[1], h[2])):
+        if stop > end:
+            chosen.append((start, stop, index))
+            end = stop
+    return chosen
+
+
+def _starts(hay: str, probes: tuple[str, ...] | None, low: int, high: int) -> Iterator[int] | None:
+    """Every position of hay[low:high] where one of `probes` starts, in order (None: any)."""
+    if probes is None:
+        return None
+
+    def found(probe: str) -> Iterator[int]:
+        at = hay.find(probe, low, high)
+        while at != -1:
+            yield at
+            at = hay.find(probe, at + 1, high)
+
+    return heapq.merge(*(found(probe) for probe in probes))
+
+
 def _overlapping(
-    pattern: re.Pattern[str], text: str, start: int, end: int
+    pattern: re.Pattern[str],
+    text: str,
+    start: int,
+    end: int,
+    starts: Iterable[int] | None = None,
 ) -> Iterator[tuple[int, int]]:
     """(start, end) of the match at every position of text[start:end] where one starts, except
     those inside an earlier one: unlike finditer, a match starting inside the previous one and
     ending after it is found. Each position is tried once, so the cost stays linear in the
-    length searched (times the longest match, as for finditer)."""
+    length searched (times the longest match, as for finditer). Given `starts` (every position
+    where a match can start, in order), only those are tried: in a megabyte of 'A' the
+    'AAAA==' placeholder is tried where 'AAAA' is followed by '=', '\\' or '%', not everywhere.
+    """
     furthest = start
+    if starts is not None:
+        for at in starts:
+            match = pattern.match(text, at, end)
+            if match is not None and match.end() > furthest:
+                furthest = match.end()
+                yield at, match.end()
+        return
     while start < end:
         match = pattern.search(text, start, end)
         if match is None:

@@ -32,6 +32,7 @@ from pytest_batchkeys.secrets.leakguard import (
     base64_forms,
     folds_case,
 )
+from pytest_batchkeys.secrets.windows import Windowed
 
 #: Token endpoints: Entra ID / ADFS OAuth2 routes, managed identity, and the login hosts.
 DEFAULT_TOKEN_URL_PATTERN = (
@@ -47,9 +48,17 @@ SECRET_FIELD = re.compile(
     r"|sas_?token|sig|signature)"
 )
 #: Form and query fields whose values are credentials.
-SECRET_PARAM = re.compile(
-    r"(?i)(^|[?&;])(client_secret|client_assertion|password|refresh_token|access_token|assertion"
-    r"|code_verifier|sig)=([^&#;\s\"'\\]*)"
+_PARAM_NAMES = (
+    "client_secret|client_assertion|password|refresh_token|access_token|assertion|code_verifier|sig"
+)
+SECRET_PARAM = re.compile(rf"(?i)(^|[?&;])({_PARAM_NAMES})=([^&#;\s\"'\\]*)")
+#: SECRET_PARAM searched only near each '=' (see secrets/windows.py): same matches, less time.
+SECRET_PARAM_SCAN = Windowed(
+    SECRET_PARAM,
+    ("=",),
+    before=1 + max(map(len, _PARAM_NAMES.split("|"))),
+    after=1,
+    head=re.compile(rf"(?i)(?:^|[?&;])(?:{_PARAM_NAMES})="),
 )
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _SECRET_HEADER = re.compile(
@@ -60,6 +69,10 @@ _B64_UNIT = r"(?:[A-Za-z0-9+/]|\\{1,3}u002[bBfF]|\\{1,3}/|%2[bBfF])"
 _B64_PAD = r"(?:==|(?:%3[dD]){2}|(?:\\{1,3}u003[dD]){2})"
 #: A 64-byte key in base64 (88 characters), also with JSON or url escapes of '+', '/' and '='.
 KEY_SHAPE = re.compile(rf"(?<![A-Za-z0-9+/]){_B64_UNIT}{{86}}{_B64_PAD}(?![A-Za-z0-9+/=])")
+#: KEY_SHAPE searched only near its padding (the units never hold '=', '%3' or '\u003'): the
+#: same matches, less time. The padding's first literal is at most 86 units of 8 characters and
+#: 2 backslashes after the match's start, and the padding ends at most 14 characters after it.
+KEY_SHAPE_SCAN = Windowed(KEY_SHAPE, ("=", "%3", "\\u003"), before=86 * 8 + 2, after=14)
 #: A JSON Web Token: base64url header and payload that both start with '{"'.
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _ESCAPE = re.compile(r"\\+u([0-9A-Fa-f]{4})|\\+/|%([0-9A-Fa-f]{2})")
@@ -161,6 +174,8 @@ class _Context:
         default_factory=lambda: _token_url(DEFAULT_TOKEN_URL_PATTERN)
     )
     identifiers: tuple[tuple[str, str], ...] = ()
+    #: Protected texts: matched only so no secret inside one is replaced; they stay as they are.
+    inert: frozenset[int] = frozenset()
 
     def _substitute(self, index: int, matched: str) -> str:
         pair = self.pairs[index]
@@ -173,9 +188,10 @@ class _Context:
 
     def text(self, value: str) -> str:
         """Identifiers, known secrets, leftover key-shaped values and JWTs replaced."""
-        new = replace_identifiers(self.matcher.sub(value, self._substitute), self.identifiers)
-        new = JWT_SHAPE.sub(placeholders.REDACTED, KEY_SHAPE.sub(self._shape, new))
-        new = SECRET_PARAM.sub(_redact_param, new)
+        new = self.matcher.sub(value, self._substitute, self.inert)
+        new = replace_identifiers(new, self.identifiers)
+        new = JWT_SHAPE.sub(placeholders.REDACTED, KEY_SHAPE_SCAN.sub(self._shape, new))
+        new = SECRET_PARAM_SCAN.sub(_redact_param, new)
         if new != value:
             self.replaced += 1
         return new
@@ -493,7 +509,7 @@ def _credentials(message: Any) -> Iterator[tuple[str, str]]:
     if isinstance(message.get("uri"), str):
         texts.append(message["uri"])
     for text in texts:
-        for match in SECRET_PARAM.finditer(text):
+        for match in SECRET_PARAM_SCAN.finditer(text):
             yield unquote_plus(match[3]), placeholders.REDACTED
         parsed = parse_json_body(text)
         if parsed is not None:
@@ -545,7 +561,10 @@ def _context(interactions: list[dict[str, Any]], rules: ScrubRules) -> _Context:
     named = {real for real, _ in identifiers}
     identifiers += tuple(p for p in operation_identifier_ids(interactions) if p[0] not in named)
     matcher, pairs = _compile_pairs((), tuple(sorted(secrets.items())))
-    return _Context(matcher, pairs, key_fakes, token_url=token_url, identifiers=identifiers)
+    inert = frozenset(i for i, pair in enumerate(pairs) if pair.replacement is None)
+    return _Context(
+        matcher, pairs, key_fakes, token_url=token_url, identifiers=identifiers, inert=inert
+    )
 
 
 def _is_token_url(interaction: dict[str, Any], token_url: re.Pattern[str]) -> bool:
