@@ -70,3 +70,8 @@ def test_tls_benchmark_runs_small() -> None:
     pytest.importorskip("trustme")
     out = run(str(BENCH / "bench_tls.py"), "--requests", "3", "--rounds", "1")
     assert "listKeys latency" in out
+
+
+def test_scrub_benchmark_runs_small() -> None:
+    out = run(str(BENCH / "bench_scrub.py"), "--mb", "0.2", "--rounds", "1")
+    assert "RATIO" in out
