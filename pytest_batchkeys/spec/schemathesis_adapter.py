@@ -65,9 +65,10 @@ def generation_document(spec: LoadedSpec) -> dict[str, Any]:
 
     schemathesis reads an unknown key of a parameter schema as a constraint its negative mode can
     break: it draws `not: {x-ms-parameter-location: client}`, which no value satisfies, and throws
-    the case away. With the bundled spec that was most of the rejected negative draws (about three
-    in ten), each costing as much as a kept one. Nothing checks or generates from these keys, and
-    `spec.fingerprint` (computed from the loaded operation) is unchanged.
+    the draw away. With the bundled spec these keys caused four in five of the discarded negative
+    draws (some 400 per 500 negative cases, a quarter of the CPU time of drawing them). No value
+    is valid or invalid because of them, nothing checks them, and `spec.fingerprint` (from the
+    loaded operation) is unchanged.
     """
     document = copy.deepcopy(spec.raw)
     for path_item in document.get("paths", {}).values():
