@@ -543,6 +543,69 @@ def test_schemathesis_schema_holds_only_listkeys_and_uses_base_url() -> None:
     assert schema.get_base_url() == "http://127.0.0.1:8123/arm"
 
 
+def _keys(node: Any) -> set[str]:
+    """Every mapping key anywhere in `node`."""
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _keys(v)}
+    if isinstance(node, list):
+        return {k for v in node for k in _keys(v)}
+    return set()
+
+
+def _openapi3_with_azure_extensions(tmp_path: Path) -> Any:
+    """The OpenAPI 3 test spec with x-ms-* keys on a parameter and inside its schema."""
+    import yaml
+
+    data = yaml.safe_load(OPENAPI3.read_text(encoding="utf-8"))
+    param = data["components"]["parameters"]["ResourceGroupNameParameter"]
+    param["x-ms-parameter-location"] = "method"
+    param["schema"]["x-ms-client-name"] = "Name"
+    target = tmp_path / "oas3.yaml"
+    target.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return spec.load_spec(target)
+
+
+@pytest.mark.parametrize("which", ["bundled", "seed", "openapi3"])
+def test_generation_document_drops_only_azure_extensions_of_parameters(
+    which: str, tmp_path: Path
+) -> None:
+    loaded = {
+        "bundled": spec.load_bundled,
+        "seed": spec.load_seed,
+        "openapi3": lambda: _openapi3_with_azure_extensions(tmp_path),
+    }[which]()
+    before = copy.deepcopy(loaded.raw)
+    ((path, item),) = before["paths"].items()
+    original = item["post"]["parameters"]
+    assert any(key.startswith("x-ms-") for key in _keys(original))
+
+    document = adapter.generation_document(loaded)
+
+    assert loaded.raw == before  # the LoadedSpec, and so its fingerprint, is left alone
+    params = document["paths"][path]["post"]["parameters"]
+    assert not any(key.startswith("x-ms-") for key in _keys(params))
+    without = json.loads(
+        json.dumps(original),
+        object_hook=lambda d: {k: v for k, v in d.items() if not k.startswith("x-ms-")},
+    )
+    assert params == without
+    # Outside the parameters nothing changes (response schemas keep x-ms-external and such).
+    document["paths"][path]["post"]["parameters"] = original
+    assert document == before
+
+
+def test_generation_document_keeps_extensions_schemathesis_reads(tmp_path: Path) -> None:
+    data = official_data()
+    account = data["parameters"]["AccountNameParameter"]
+    account.update({"x-example": "acct1", "x-nullable": False, "x-ms-client-name": "Name"})
+    document = adapter.generation_document(spec.load_spec(write_official(tmp_path, data)))
+    (item,) = document["paths"].values()
+    kept = next(p for p in item["post"]["parameters"] if p["name"] == "accountName")
+    assert kept["x-example"] == "acct1"
+    assert kept["x-nullable"] is False
+    assert "x-ms-client-name" not in kept
+
+
 def test_pins_are_stored_in_the_schema_config() -> None:
     schema = adapter.schemathesis_schema(spec.load_bundled(), "http://127.0.0.1:1", pinned=PINS)
     assert schema.config.parameters == PINS
