@@ -75,3 +75,10 @@ def test_tls_benchmark_runs_small() -> None:
 def test_scrub_benchmark_runs_small() -> None:
     out = run(str(BENCH / "bench_scrub.py"), "--mb", "0.2", "--rounds", "1")
     assert "RATIO" in out
+
+
+def test_contract_benchmark_generated_part_runs_small() -> None:
+    out = run(
+        str(BENCH / "bench_contract.py"), "--only", "b", "--cases", "10", "--live-repeats", "1"
+    )
+    assert "RATIO" in out
