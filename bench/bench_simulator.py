@@ -1,40 +1,101 @@
-"""Simulator listKeys throughput vs a minimal werkzeug app with a constant JSON body.
+"""Simulator listKeys throughput vs a minimal werkzeug app on the same server class (target >= 0.95x).
 
-Both run in this process, on loopback, one after the other, with the same server class and the
-same client threads, so the ratio isolates the simulator's own per-request work. Bounded by
---requests per target; stops by itself. Usage: python bench/bench_simulator.py [--requests N]
+Every target is served in this process on loopback by the same server class
+(`make_quiet_server`: werkzeug's threaded server with the simulator's keep-alive handler) and
+driven by the same client threads (requests sessions, which send `Accept-Encoding: gzip, deflate`).
+The targets run in interleaved rounds (sidebyside.interleave), one batch of --requests requests
+each per round, and the table gives medians, the noise of each target's own rounds and the
+ratios to the floor:
+
+* floor: a WSGI app answering a constant JSON body with two headers;
+* simulator listKeys: the full request path (token, api-version, names, throttle, RBAC, account,
+  ARM headers of the 2024 profile, gzip because the client accepts it); the row with the target;
+* simulator, identity: the same with `Accept-Encoding: identity` (no gzip), informational;
+* wire copy: a constant app replaying one simulator answer byte for byte (its headers and its
+  gzip body), informational: what the wire form Azure sends costs the server and the client
+  with none of the simulator's logic.
+
+So floor -> wire copy is the cost of fidelity on the wire, wire copy -> simulator the cost of the
+simulator's own per-request work. --profile also prints where the simulator's own time goes
+(cProfile of the WSGI app called directly, no sockets).
+
+Usage: python bench/bench_simulator.py [--requests N] [--clients C] [--rounds R] [--profile]
+(defaults: 500 requests, 4 client threads, 7 rounds: about 30 s on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import http.client
+import io
+import pstats
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator, SimulatorConfig, Throttle
-from pytest_batchkeys.simulator.server import make_quiet_server
+from pytest_batchkeys.simulator.app import SimulatorApp
+from pytest_batchkeys.simulator.server import QuietServer, make_quiet_server
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sidebyside
+
+TARGET = 0.95
 CONSTANT = b'{"accountName":"batchkeysacct","primary":"AAAA==","secondary":"BBBB=="}'
+FLOOR = "floor: minimal werkzeug app"
+SIMULATOR = "simulator listKeys (gzip)"
+IDENTITY = "simulator, identity"
+WIRE_COPY = "wire copy (constant)"
+#: Hop-by-hop and per-connection headers the server itself writes; never replayed.
+_SERVER_HEADERS = {"date", "connection", "transfer-encoding", "keep-alive"}
 
 
 def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """The baseline: a WSGI app that answers the same JSON to everything."""
+    """The floor: a WSGI app that answers the same JSON to everything."""
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(CONSTANT)))]
     )
     return [CONSTANT]
 
 
-def drive(
-    url: str, headers: dict[str, str], total: int, clients: int
-) -> tuple[float, Counter[int]]:
-    """POST `total` times from `clients` threads; (requests per second, statuses)."""
+def replay_app(status: str, headers: list[tuple[str, str]], body: bytes) -> Callable[..., Any]:
+    """A WSGI app answering one recorded answer (status, headers, raw body) to everything."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(status, headers)
+        return [body]
+
+    return app
+
+
+def record_answer(sim: Simulator, headers: dict[str, str]) -> Callable[..., Any]:
+    """One listKeys answer of `sim` as it went on the wire, as a replaying WSGI app."""
+    conn = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=10)
+    try:
+        conn.request("POST", sim.listkeys_url().removeprefix(sim.url), body=b"", headers=headers)
+        answer = conn.getresponse()
+        raw = answer.read()  # http.client leaves the gzip body as it was sent
+        status = f"{answer.status} {answer.reason}"
+        kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in _SERVER_HEADERS]
+    finally:
+        conn.close()
+    if answer.status != 200 or answer.getheader("Content-Encoding") != "gzip":
+        raise SystemExit(f"the simulator did not answer 200 with gzip: {status}")
+    return replay_app(status, kept, raw)
+
+
+def drive(url: str, headers: dict[str, str], total: int, clients: int) -> tuple[float, float]:
+    """POST `total` times from `clients` threads (one session each); (requests per wall-clock
+    second, requests per CPU second of this process: client, server and app together)."""
 
     def worker(count: int) -> Counter[int]:
         seen: Counter[int] = Counter()
@@ -44,53 +105,157 @@ def drive(
                 seen[session.post(url, timeout=10).status_code] += 1
         return seen
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         parts = list(pool.map(worker, [total // clients] * clients))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     statuses = sum(parts, Counter())
-    return sum(statuses.values()) / elapsed, statuses
+    if set(statuses) != {200}:
+        raise SystemExit(f"{url}: expected only 200 answers, got {dict(statuses)}")
+    done = sum(statuses.values())
+    return done / elapsed, done / cpu
 
 
-def bench_baseline(total: int, clients: int) -> float:
-    """Requests per second of the constant app."""
-    server = make_quiet_server("127.0.0.1", 0, constant_app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/listKeys"
-        rate, statuses = drive(url, {}, total, clients)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert set(statuses) == {200}, statuses
-    return rate
+def serve(app: Callable[..., Any]) -> tuple[QuietServer, str]:
+    """`app` on the simulator's server class, in a daemon thread; (server, listKeys URL)."""
+    server = make_quiet_server("127.0.0.1", 0, app)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/listKeys"
 
 
-def bench_simulator(total: int, clients: int) -> float:
-    """Requests per second of the simulator's listKeys (throttle raised out of the way)."""
-    config = SimulatorConfig(throttle=Throttle(capacity=10**9, refill_per_second=10**6))
-    with Simulator(config) as sim:
-        headers = {"Authorization": f"Bearer {sim.issue_token()}"}
-        rate, statuses = drive(sim.listkeys_url(), headers, total, clients)
-    assert set(statuses) == {200}, statuses
-    return rate
+def bench_config() -> SimulatorConfig:
+    """The default world with the write throttle out of the way (ARM's 200-token bucket would
+    answer 429 after a few hundred requests)."""
+    return SimulatorConfig(throttle=Throttle(capacity=10**9, refill_per_second=10**6))
+
+
+def measure(args: argparse.Namespace) -> None:
+    """The four targets in interleaved rounds; the table and the split of the gap."""
+    total, clients = args.requests, args.clients
+    with Simulator(bench_config()) as sim:
+        auth = {"Authorization": f"Bearer {sim.issue_token()}"}
+        gzip_headers = {**auth, "Accept-Encoding": "gzip, deflate"}
+        identity_headers = {**auth, "Accept-Encoding": "identity"}
+        floor, floor_url = serve(constant_app)
+        copy, copy_url = serve(record_answer(sim, gzip_headers))
+        url = sim.listkeys_url()
+        targets = {
+            FLOOR: (floor_url, {}),
+            SIMULATOR: (url, gzip_headers),
+            IDENTITY: (url, identity_headers),
+            WIRE_COPY: (copy_url, {}),
+        }
+        cpu_rates: dict[str, list[float]] = {name: [] for name in targets}
+
+        def variant(name: str) -> Callable[[], float]:
+            def run() -> float:
+                wall_rate, cpu_rate = drive(*targets[name], total, clients)
+                cpu_rates[name].append(cpu_rate)
+                return wall_rate
+
+            return run
+
+        try:
+            samples = sidebyside.interleave({name: variant(name) for name in targets}, args.rounds)
+        finally:
+            for server in (floor, copy):
+                server.shutdown()
+                server.server_close()
+    cpu_samples = {
+        name: sidebyside.Samples(name, rates[-args.rounds :]) for name, rates in cpu_rates.items()
+    }
+    print(f"requests per target and round: {total}, client threads: {clients}, loopback, http")
+    ratios = sidebyside.print_table(
+        "Simulator listKeys throughput (requests per second; higher is better)",
+        samples,
+        FLOOR,
+        {SIMULATOR: TARGET},
+        unit="/s",
+        higher_is_better=True,
+    )
+    sidebyside.print_table(
+        "The same rounds in requests per CPU second of this process (client + server + app; "
+        "steadier than wall clock when other processes share the cores)",
+        cpu_samples,
+        FLOOR,
+        {SIMULATOR: TARGET},
+        unit="/s",
+        higher_is_better=True,
+    )
+    print(
+        f"  informational (wall clock): {IDENTITY} / floor {ratios[IDENTITY]:.3f}x "
+        f"(gzip costs {1 - ratios[SIMULATOR] / ratios[IDENTITY]:.1%} of the simulator's rate); "
+        f"{WIRE_COPY} / floor {ratios[WIRE_COPY]:.3f}x (the wire form alone); "
+        f"simulator / wire copy {ratios[SIMULATOR] / ratios[WIRE_COPY]:.3f}x "
+        "(the simulator's own per-request work)"
+    )
+
+
+def profile_app(requests_count: int) -> None:
+    """cProfile of the simulator's WSGI app called directly (no sockets, no client)."""
+    app = SimulatorApp(bench_config())
+    token = app.tokens.issue(
+        client_id="bench",
+        tenant=placeholders.TENANT_ID,
+        principal="bench",
+        audience="https://management.azure.com/",
+        lifetime=3600,
+    )
+    unstarted = Simulator(bench_config())  # only for its URL layout
+    path, _, query = unstarted.listkeys_url().removeprefix(unstarted.url).partition("?")
+    base = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": "0",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "HTTP_ACCEPT_ENCODING": "gzip, deflate",
+    }
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+        assert status.startswith("200"), status
+
+    def call(target: Callable[..., Iterable[bytes]]) -> None:
+        for _ in target({**base, "wsgi.input": io.BytesIO()}, start_response):
+            pass
+
+    for name, target in (("floor app", constant_app), ("simulator app", app)):
+        for _ in range(200):
+            call(target)
+        started = time.perf_counter()
+        for _ in range(requests_count):
+            call(target)
+        each = (time.perf_counter() - started) / requests_count
+        print(f"WSGI call alone, {name}: {each * 1e6:.1f} us per request")
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests_count):
+        call(app)
+    profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(20)
+    print(out.getvalue())
 
 
 def main() -> None:
-    """Warm up both, measure both, print the numbers and the ratio."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=2000, help="per target (default 2000)")
+    """Print the machine, the interleaved table and, with --profile, the app's own profile."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=500, help="per target and round (500)")
     parser.add_argument("--clients", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--rounds", type=int, default=7, help="measured rounds (default 7)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile the simulator's WSGI app alone"
+    )
     args = parser.parse_args()
-    bench_baseline(100, args.clients)
-    bench_simulator(100, args.clients)
-    baseline = bench_baseline(args.requests, args.clients)
-    simulator = bench_simulator(args.requests, args.clients)
-    print(f"requests per target: {args.requests}, client threads: {args.clients}, loopback")
-    print(f"minimal werkzeug app (constant JSON): {baseline:8.0f} req/s")
-    print(f"simulator listKeys (full checks):     {simulator:8.0f} req/s")
-    print(f"ratio simulator / minimal app:        {simulator / baseline:8.2f}")
+    if args.requests < args.clients or args.clients < 1 or args.rounds < 1:
+        parser.error("need --clients >= 1, --requests >= --clients and --rounds >= 1")
+    print(sidebyside.describe_machine(("werkzeug", "requests", "urllib3")))
+    measure(args)
+    if args.profile:
+        profile_app(args.requests * 4)
 
 
 if __name__ == "__main__":

@@ -173,10 +173,8 @@ class QuietHandler(WSGIRequestHandler):
                 code_str, _, message = str(state["status"]).partition(" ")
                 code = int(code_str)
                 self.send_response(code, message)
-                keys = set()
                 for key, value in state["headers"]:
                     self.send_header(key, value)
-                    keys.add(key.lower())
                     if key.lower() == "content-length":
                         length[0] = int(value) if _DIGITS.match(value.strip()) else -1
                 no_body = is_head or 100 <= code < 200 or code in (204, 304)
