@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import random
 import unicodedata
 import uuid
 from datetime import UTC, datetime
@@ -175,3 +177,24 @@ def test_keys_changed_live_are_served_by_the_next_request() -> None:
         second = requests.post(url, headers=headers, timeout=TIMEOUT)
         assert second.headers["Content-Encoding"] == "gzip"
         assert second.json()["primary"] == KEY_C
+
+
+def test_new_uuid_keeps_no_global_random_state_and_a_fork_repeats_no_id() -> None:
+    random.seed(1234)
+    first = new_uuid()
+    random.seed(1234)
+    assert new_uuid() != first  # random.seed() in a test does not replay request ids
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child process
+        os.write(writer, new_uuid().encode())
+        os._exit(0)
+    os.close(writer)
+    parent_id = new_uuid()
+    os.waitpid(child, 0)
+    child_id = os.read(reader, 64).decode()
+    os.close(reader)
+    assert uuid.UUID(child_id).version == 4
+    assert child_id != parent_id
