@@ -312,17 +312,23 @@ def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
     grant = _authenticate(ctx, req)
     if isinstance(grant, Reply):
         return grant
-    caller = _caller(config, grant)
-    result = _authorized(ctx, req, grant, action, caller)
+    principal = _principal(config, grant.principal)
+    caller = _caller(grant, principal)
+    result = _authorized(ctx, req, grant, action, (principal, caller))
     if isinstance(result, Reply):
         result.caller = caller
     return result
 
 
 def _authorized(
-    ctx: ArmContext, req: ArmRequest, grant: Grant, action: str, caller: Caller
+    ctx: ArmContext,
+    req: ArmRequest,
+    grant: Grant,
+    action: str,
+    who: tuple[Principal, Caller],
 ) -> Admitted | Reply:
-    """The checks after authentication, in order; `caller` goes with an admitted request."""
+    """The checks after authentication, in order; `who` is the grant's principal (its role
+    assignments) and the caller that goes with an admitted request."""
     config = ctx.config
     early = (
         _check_body(config, req)
@@ -352,7 +358,8 @@ def _authorized(
         reply = _throttled(config, req, taken.retry_after, action)
         reply.exhausted = True
         return reply
-    found = _resolve(ctx, req, sub, grant, action)
+    principal, caller = who
+    found = _resolve(ctx, req, sub, grant, principal, action)
     if isinstance(found, Reply):
         found.writes_used = taken.used
         return found
@@ -360,10 +367,10 @@ def _authorized(
     return Admitted(sub, group, account, taken.used, caller)
 
 
-def _caller(config: SimulatorConfig, grant: Grant) -> Caller:
+def _caller(grant: Grant, principal: Principal) -> Caller:
     """The caller's tenant and object id (x-ms-operation-identifier, facts §8)."""
     tenant = grant.tenant or placeholders.TENANT_ID
-    return Caller(tenant, _principal(config, grant.principal).oid())
+    return Caller(tenant, principal.oid())
 
 
 def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, action: str) -> Reply:
@@ -397,14 +404,18 @@ def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, act
 
 
 def _resolve(
-    ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant, action: str
+    ctx: ArmContext,
+    req: ArmRequest,
+    sub: Subscription,
+    grant: Grant,
+    principal: Principal,
+    action: str,
 ) -> tuple[ResourceGroup, Account] | Reply:
     config = ctx.config
     scope = (
         f"/subscriptions/{req.subscription}/resourcegroups/{req.resource_group}"
         f"/providers/Microsoft.Batch/batchAccounts/{req.account}"
     )
-    principal = _principal(config, grant.principal)
     if not _permitted(principal, scope, action):
         return arm_error(
             config.error("authorization_failed"),

@@ -7,7 +7,6 @@ source: azure-listkeys-facts.md §8 (18 public listKeys recordings, 2019-2026) a
 from __future__ import annotations
 
 import functools
-import random
 import time
 import zlib
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pytest_batchkeys.simulator.wire import (
     RequestIds,
     client_id_or_none,
     new_uuid,
+    random_bits,
 )
 
 #: Bodies up to this size keep their gzip form in a small cache (a listKeys body is ~200 bytes).
@@ -121,8 +121,8 @@ def _now_stamps() -> _Stamps:
 
 def _edge_ref(region: str, iso_now: str) -> str:
     """`Ref A: <32 upper hex> Ref B: <edge machine> Ref C: <ISO time>` (facts §8)."""
-    ref_a = new_uuid().replace("-", "").upper()
-    machine = f"{(region[:3] or 'SIM').upper()}EDGE{random.randrange(10_000):04d}"
+    ref_a = f"{random_bits(128):032X}"
+    machine = f"{(region[:3] or 'SIM').upper()}EDGE{random_bits(32) % 10_000:04d}"
     return f"Ref A: {ref_a} Ref B: {machine} Ref C: {iso_now}"
 
 

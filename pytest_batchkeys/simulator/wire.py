@@ -104,6 +104,11 @@ def new_uuid() -> str:
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
+def random_bits(count: int) -> int:
+    """`count` random bits from new_uuid's generator (ids and edge references, not secrets)."""
+    return _IDS.getrandbits(count)
+
+
 @functools.lru_cache(maxsize=128)
 def status_line(status: int) -> str:
     """`"429 Too Many Requests"`; unknown codes get a generic phrase."""
