@@ -21,7 +21,8 @@ The last three are informational and split the gap: floor -> floor, same request
 request the client must send costs; -> wire copy what the answer's wire form (Azure's headers,
 gzip decoded by the client) costs; -> simulator what the simulator's own per-request work costs.
 --profile also prints where the simulator's own time goes (cProfile of the WSGI app called
-directly: no sockets, no client).
+directly: no sockets, no client) and the client's own work per answer (parsing the headers,
+decoding the body) for the floor's answer and the simulator's, without a server.
 
 Usage: python bench/bench_simulator.py [--requests N] [--clients C] [--rounds R] [--profile]
 (defaults: 400 requests, 4 client threads, 7 rounds: 30-60 s on 2 cores).
@@ -31,12 +32,15 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import http.client
 import io
 import pstats
+import socket
 import sys
 import threading
 import time
+import timeit
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +48,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
+from requests.structures import CaseInsensitiveDict
 
 from pytest_batchkeys.secrets import placeholders
 from pytest_batchkeys.simulator import Simulator, SimulatorConfig, Throttle
@@ -249,6 +255,70 @@ def profile_app(requests_count: int) -> None:
     print(out.getvalue())
 
 
+class _Canned:
+    """A socket stand-in whose makefile() replays one raw answer (for http.client)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def makefile(self, mode: str) -> io.BytesIO:
+        return io.BytesIO(self.raw)
+
+
+def raw_answer(port: int, path: str, headers: dict[str, str]) -> bytes:
+    """The bytes a server sends for one POST (status line, headers, body), read off a socket."""
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Length: 0"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        raw = b""
+        while b"\r\n\r\n" not in raw:
+            raw += sock.recv(65536)
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").lower()
+        length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+        while len(raw) < len(head) + 4 + length:
+            raw += sock.recv(65536)
+    return raw
+
+
+def client_side(raw: bytes) -> bytes:
+    """What the client does with one answer: http.client parses the status line and headers,
+    urllib3 and requests copy the headers, urllib3 decodes the body (gzip when it says so)."""
+    answer = http.client.HTTPResponse(_Canned(raw))  # type: ignore[arg-type]
+    answer.begin()
+    headers = urllib3.HTTPHeaderDict(answer.msg.items())
+    wrapped = urllib3.HTTPResponse(
+        body=answer, headers=headers, status=answer.status, preload_content=False
+    )
+    CaseInsensitiveDict(wrapped.headers)
+    return wrapped.read(decode_content=True)
+
+
+def client_costs(count: int) -> None:
+    """The client's own work per answer, floor vs the simulator's wire form (no server)."""
+    floor, _ = serve(constant_app)
+    try:
+        answers = {"floor": raw_answer(floor.server_address[1], "/listKeys", {})}
+    finally:
+        floor.shutdown()
+        floor.server_close()
+    with Simulator(bench_config()) as sim:
+        auth = {"Authorization": f"Bearer {sim.issue_token()}"}
+        path = sim.listkeys_url().removeprefix(sim.url)
+        for coding in ("identity", "gzip"):
+            headers = {**auth, "Accept-Encoding": coding}
+            answers[f"simulator, {coding}"] = raw_answer(sim.port, path, headers)
+    print("Client-side work per answer (http.client + urllib3 + requests headers, body decode;")
+    print("best of 5 runs):")
+    for name, raw in answers.items():
+        runs = timeit.repeat(
+            functools.partial(client_side, raw), number=max(1, count // 5), repeat=5
+        )
+        each = min(runs) / max(1, count // 5)  # the least disturbed of five runs
+        lines = raw.split(b"\r\n\r\n", 1)[0].count(b"\r\n")
+        print(f"  {name:<20} {lines:2d} headers, {len(raw):4d} bytes  {each * 1e6:6.1f} us")
+
+
 def main() -> None:
     """Print the machine, the interleaved table and, with --profile, the app's own profile."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -265,6 +335,7 @@ def main() -> None:
     measure(args)
     if args.profile:
         profile_app(args.requests * 4)
+        client_costs(args.requests * 4)
 
 
 if __name__ == "__main__":
