@@ -52,6 +52,7 @@ import http.client
 import io
 import json
 import multiprocessing
+import os
 import pstats
 import socket
 import statistics
@@ -263,6 +264,7 @@ class Round:
     answers: int
     wall: float
     server_cpu: float
+    server_system: float
     client_cpu: float
 
 
@@ -295,13 +297,13 @@ class LoadGenerator:
         each = max(1, answers // self.connections)
         for pipe in self.pipes:
             pipe.send((port, request, each))
-        try:
+        # A client that failed before the start broke the barrier; its reason comes on its pipe.
+        with contextlib.suppress(threading.BrokenBarrierError):
             self.barrier.wait(timeout=60)
-        except threading.BrokenBarrierError:
-            pass  # a client failed before the start: its reason comes back on its pipe
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started, times = time.perf_counter(), time.process_time(), os.times()
         results = [pipe.recv() for pipe in self.pipes]
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        ended = os.times()  # only for the kernel part (10 ms ticks)
         failures = [failure for _, _, part in results for failure in part]
         if failures:
             raise SystemExit(f"load generator on port {port}: {failures[0]}")
@@ -309,6 +311,7 @@ class LoadGenerator:
             answers=sum(answers for answers, _, _ in results),
             wall=wall,
             server_cpu=cpu,
+            server_system=ended.system - times.system,
             client_cpu=sum(cpu for _, cpu, _ in results),
         )
 
@@ -415,22 +418,28 @@ def print_cpu_split(measured: dict[str, list[Round]]) -> None:
     of a core, and whether the server was the bottleneck (else the measurement is invalid)."""
     print("\nCPU per answer (medians of the rounds): is the server the bottleneck?")
     print(
-        f"  {'variant':<30}{'server':>10}{'client':>10}{'client/server':>15}"
+        f"  {'variant':<30}{'server':>10}{'(kernel)':>10}{'client':>10}{'client/server':>15}"
         f"{'server busy':>13}  verdict"
     )
     invalid = []
     for name, done in measured.items():
         server = statistics.median(r.server_cpu / r.answers for r in done)
         client = statistics.median(r.client_cpu / r.answers for r in done)
+        kernel = statistics.median(r.server_system / r.answers for r in done)
         busy = statistics.median(r.server_cpu / r.wall for r in done)
         share = client / server
         verdict = "server-bound" if share < CLIENT_SHARE_LIMIT else "CLIENT-BOUND: INVALID"
         if share >= CLIENT_SHARE_LIMIT:
             invalid.append(name)
         print(
-            f"  {name:<30}{server * 1e6:>8.1f}us{client * 1e6:>8.1f}us{share:>14.2f}x"
+            f"  {name:<30}{server * 1e6:>8.1f}us{kernel * 1e6:>8.1f}us{client * 1e6:>8.1f}us"
+            f"{share:>14.2f}x"
             f"{busy:>12.0%}  {verdict}"
         )
+    print(
+        "  server: CPU of this process per answer (user + kernel), (kernel) its kernel part (10 ms ticks);"
+        " client: CPU of the client processes per answer"
+    )
     print(
         "  server busy: CPU seconds of the server process per wall-clock second (1 core = 100%;"
         " below ~90% the cores were shared with other work)"
@@ -542,7 +551,7 @@ class ProfilingHandler(QuietHandler):
     lock = threading.Lock()
 
     def handle(self) -> None:
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)  # CPU: waits for the GIL are not counted
         try:
             profile.runcall(super().handle)
         finally:
@@ -551,24 +560,23 @@ class ProfilingHandler(QuietHandler):
 
 
 def profile_server(args: argparse.Namespace) -> None:
-    """cProfile of every server thread while the client processes load it (the floor, then the
-    simulator with gzip): what the server side does per answer, by function."""
+    """cProfile (thread CPU time) of every server thread while the client processes load it:
+    the floor, then the simulator with gzip, both sent the same request; by function."""
+    app, token, path = direct_app()
+    sdk = {
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip",
+        "Authorization": f"Bearer {token}",
+    }
     load = LoadGenerator(args.processes, args.connections)
     try:
-        for name, make in (("floor app", lambda: (constant_app, "")), ("simulator app", None)):
-            if make is None:
-                app, token, path = direct_app()
-                target: Callable[..., Any] = app
-                headers = {"Authorization": f"Bearer {token}"}
-            else:
-                target, path, headers = constant_app, "/listKeys", {}
+        for name, target in (("floor app", constant_app), ("simulator app", app)):
             ProfilingHandler.profiles = []
             server = QuietServer("127.0.0.1", 0, target, ProfilingHandler)
             threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
             ).start()
             port = server.server_address[1]
-            sdk = {"Accept": "application/json", "Accept-Encoding": "gzip", **headers}
             try:
                 done = load.run(port, prepared_request(port, path, sdk), args.requests * 2)
             finally:
