@@ -21,7 +21,10 @@ answers each:
   does): the target row;
 * simulator, identity: the same with `Accept-Encoding: identity`, informational;
 * floor, bare request: the floor app sent a bare `POST /listKeys` (no token, three header lines),
-  informational: what the longer request costs the floor.
+  informational: what the longer request costs the floor;
+* wire copy, same request: a constant app replaying one recorded simulator answer (gzip) byte
+  for byte, informational: the server-side cost of Azure's wire form (18 header lines, the gzip
+  body) with none of the simulator's logic; floor -> wire copy -> simulator splits the gap.
 
 The tables give medians, the noise of each target's own rounds and the ratios to the floor, in
 answers per wall-clock second (the issue's measure) and per CPU second of the server process
@@ -31,14 +34,14 @@ answers per wall-clock second (the issue's measure) and per CPU second of the se
 with a `requests` client in threads of this same process, so it includes the client's own parsing
 of each answer (18 header lines through http.client, urllib3 and requests; gzip decoding) under
 the GIL it shares with the server. --split adds two informational rows to that table (floor, same
-request; wire copy: a constant app replaying one simulator answer byte for byte). --profile prints
+request; wire copy, as above). --profile prints
 a cProfile of the server side under load from the client processes (every handler thread, werkzeug
 parsing to the last write), of the simulator's WSGI app called directly, and the requests client's
 own work per answer without a server.
 
 Usage: python bench/bench_simulator.py [--requests N] [--connections C] [--processes P]
-[--rounds R] [--in-process] [--split] [--profile] (defaults: 800 answers, 4 connections over 2
-processes, 7 rounds: about 20-30 s on 2 busy cores; --in-process adds 20-40 s).
+[--rounds R] [--in-process [--clients T] [--in-process-requests N]] [--split] [--profile] (defaults: 2000 answers, 4 connections over 2
+processes, 7 rounds: about 20-30 s on 2 busy cores; --in-process adds 30-60 s).
 """
 
 from __future__ import annotations
@@ -356,11 +359,14 @@ def measure_server(args: argparse.Namespace) -> None:
             floor_port = floor.server_address[1]
             sdk = {"Accept": "application/json", "Accept-Encoding": "gzip", **auth}
             plain = {**sdk, "Accept-Encoding": "identity"}
+            copy, _ = serve(record_answer(sim, sdk))
+            copy_port = copy.server_address[1]
             targets = {
                 FLOOR: (floor_port, prepared_request(floor_port, path, sdk), "identity"),
                 SIMULATOR: (sim.port, prepared_request(sim.port, path, sdk), "gzip"),
                 IDENTITY: (sim.port, prepared_request(sim.port, path, plain), "identity"),
                 FLOOR_BARE: (floor_port, prepared_request(floor_port, "/listKeys", {}), "identity"),
+                WIRE_COPY: (copy_port, prepared_request(copy_port, path, sdk), "gzip"),
             }
             rounds: dict[str, list[Round]] = {name: [] for name in targets}
 
@@ -380,8 +386,9 @@ def measure_server(args: argparse.Namespace) -> None:
                     {name: variant(name) for name in targets}, args.rounds
                 )
             finally:
-                floor.shutdown()
-                floor.server_close()
+                for server in (floor, copy):
+                    server.shutdown()
+                    server.server_close()
     finally:
         load.close()
     measured = {name: done[-args.rounds :] for name, done in rounds.items()}
@@ -390,7 +397,7 @@ def measure_server(args: argparse.Namespace) -> None:
         f"{args.connections} keep-alive connections from {args.processes} client processes "
         "(raw sockets, answers read by Content-Length, not parsed), loopback, http"
     )
-    sidebyside.print_table(
+    ratios = sidebyside.print_table(
         "Server throughput, answers per wall-clock second (higher is better)",
         samples,
         FLOOR,
@@ -402,7 +409,7 @@ def measure_server(args: argparse.Namespace) -> None:
         name: sidebyside.Samples(name, [r.answers / r.server_cpu for r in done])
         for name, done in measured.items()
     }
-    sidebyside.print_table(
+    cpu_ratios = sidebyside.print_table(
         "The same rounds, answers per CPU second of the server process (server + app only)",
         cpu_samples,
         FLOOR,
@@ -410,6 +417,15 @@ def measure_server(args: argparse.Namespace) -> None:
         unit="/s",
         higher_is_better=True,
     )
+    print("\nServer-side steps, ratios of the medians (wall clock, server CPU):")
+    for label, top, bottom in (
+        ("the answer's wire form (Azure's 18 headers, gzip body)", WIRE_COPY, FLOOR),
+        ("the simulator's own per-request work", SIMULATOR, WIRE_COPY),
+        ("the longer request (token, ARM path) at the floor", FLOOR, FLOOR_BARE),
+    ):
+        wall = ratios[top] / ratios[bottom]
+        cpu = cpu_ratios[top] / cpu_ratios[bottom]
+        print(f"  {label:<56} {wall:6.3f}x {cpu:6.3f}x")
     print_cpu_split(measured)
 
 
@@ -460,7 +476,7 @@ def print_cpu_split(measured: dict[str, list[Round]]) -> None:
 def measure_in_process(args: argparse.Namespace) -> None:
     """End to end with a requests client in threads of this process (includes the client's
     parsing): the targets in interleaved rounds; the tables and, with --split, the split of the gap."""
-    total, clients = args.requests, args.clients
+    total, clients = args.in_process_requests, args.clients
     with Simulator(bench_config()) as sim:
         auth = {"Authorization": f"Bearer {sim.issue_token()}"}
         gzip_headers = {**auth, "Accept-Encoding": "gzip, deflate"}
@@ -705,7 +721,7 @@ def client_costs(count: int) -> None:
 def main() -> None:
     """Print the machine, the server throughput tables and the optional extras."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=800, help="per target and round (800)")
+    parser.add_argument("--requests", type=int, default=2000, help="per target and round (2000)")
     parser.add_argument(
         "--connections", type=int, default=4, help="keep-alive connections in all (default 4)"
     )
@@ -720,6 +736,12 @@ def main() -> None:
         "--clients", type=int, default=4, help="requests client threads for --in-process (4)"
     )
     parser.add_argument(
+        "--in-process-requests",
+        type=int,
+        default=400,
+        help="requests per target and round for --in-process (400)",
+    )
+    parser.add_argument(
         "--split", action="store_true", help="with --in-process: the two rows that split the gap"
     )
     parser.add_argument(
@@ -729,11 +751,12 @@ def main() -> None:
     if (
         min(args.connections, args.processes, args.clients, args.rounds) < 1
         or args.connections % args.processes
-        or args.requests < max(args.connections, args.clients)
+        or args.requests < args.connections
+        or args.in_process_requests < args.clients
     ):
         parser.error(
             "need --rounds, --processes, --clients >= 1, --connections a multiple of "
-            "--processes, and --requests >= --connections and --clients"
+            "--processes, --requests >= --connections, --in-process-requests >= --clients"
         )
     print(sidebyside.describe_machine(("werkzeug", "requests", "urllib3")))
     measure_server(args)
@@ -741,8 +764,8 @@ def main() -> None:
         measure_in_process(args)
     if args.profile:
         profile_server(args)
-        profile_app(args.requests * 4)
-        client_costs(args.requests * 4)
+        profile_app(args.requests)
+        client_costs(args.requests)
 
 
 if __name__ == "__main__":
