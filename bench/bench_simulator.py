@@ -210,15 +210,21 @@ def read_answer(sock: socket.socket, pending: bytearray) -> tuple[bytes, bytes]:
     return head, body
 
 
-def _exchange(sock: socket.socket, request: bytes, count: int, failures: list[str]) -> None:
-    """`count` round trips of `request` on one connection; the first failure into `failures`."""
+def _exchange(
+    sock: socket.socket, request: bytes, count: int, answered: list[int], failures: list[str]
+) -> None:
+    """`count` round trips of `request` on one connection: the answers read into `answered`,
+    the first failure (which ends them) into `failures`."""
     pending = bytearray()
+    done = 0
     try:
         for _ in range(count):
             sock.sendall(request)
             read_answer(sock, pending)
+            done += 1
     except (OSError, LoadError, ValueError) as error:
         failures.append(f"{type(error).__name__}: {error}")
+    answered.append(done)
 
 
 def load_worker(pipe: Connection, barrier: Any, connections: int) -> None:
@@ -230,17 +236,18 @@ def load_worker(pipe: Connection, barrier: Any, connections: int) -> None:
         port, request, count = job
         failures: list[str] = []
         socks: list[socket.socket] = []
+        answered: list[int] = []
         try:
             for _ in range(connections):
                 sock = socket.create_connection(("127.0.0.1", port), timeout=30)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 socks.append(sock)
-                _exchange(sock, request, 1, failures)  # connect and warm the handler thread
+                _exchange(sock, request, 1, [], failures)  # connect, warm the handler thread
             if failures:
                 barrier.abort()
             barrier.wait(timeout=60)
             threads = [
-                threading.Thread(target=_exchange, args=(sock, request, count, failures))
+                threading.Thread(target=_exchange, args=(sock, request, count, answered, failures))
                 for sock in socks
             ]
             cpu_started = time.process_time()
@@ -256,8 +263,7 @@ def load_worker(pipe: Connection, barrier: Any, connections: int) -> None:
         finally:
             for sock in socks:
                 sock.close()
-        answers = 0 if failures else count * connections
-        pipe.send((answers, cpu, failures))
+        pipe.send((sum(answered), cpu, failures))
 
 
 @dataclass
@@ -308,10 +314,12 @@ class LoadGenerator:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         ended = os.times()  # only for the kernel part (10 ms ticks)
         failures = [failure for _, _, part in results for failure in part]
-        if failures:
-            raise SystemExit(f"load generator on port {port}: {failures[0]}")
+        counted = sum(answered for answered, _, _ in results)
+        if failures or counted != each * self.connections:
+            reason = failures[0] if failures else f"{counted} answers of {each * self.connections}"
+            raise SystemExit(f"load generator on port {port}: {reason}")
         return Round(
-            answers=sum(answers for answers, _, _ in results),
+            answers=counted,
             wall=wall,
             server_cpu=cpu,
             server_system=ended.system - times.system,

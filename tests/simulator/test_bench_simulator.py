@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,27 @@ def test_read_answer_frames_by_content_length() -> None:
 def test_read_answer_refuses_what_it_cannot_count(raw: bytes, reason: str) -> None:
     with pytest.raises(bench_simulator.LoadError, match=reason):
         answer_to(raw)
+
+
+def test_the_load_generator_counts_answers_and_stops_on_a_refusal() -> None:
+    statuses = iter(["200 OK"] * 9 + ["429 Too Many Requests"] * 100)
+
+    def app(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
+        start_response(next(statuses), [("Content-Length", "2")])
+        return [b"{}"]
+
+    server, _ = bench_simulator.serve(app)
+    port = server.server_address[1]
+    load = bench_simulator.LoadGenerator(processes=1, connections=2)
+    try:
+        request = bench_simulator.prepared_request(port, "/x", {})
+        done = load.run(port, request, 6)  # 2 warm-up answers, then 3 per connection
+        assert done.answers == 6
+        assert done.server_cpu > 0
+        assert done.client_cpu > 0
+        with pytest.raises(SystemExit, match=r"expected HTTP/1\.1 200, got 'http/1\.1 429"):
+            load.run(port, request, 6)
+    finally:
+        load.close()
+        server.shutdown()
+        server.server_close()
