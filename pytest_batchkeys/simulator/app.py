@@ -419,6 +419,8 @@ def _fault_code(status: int) -> str:
 
 def _text(wsgi_value: str) -> str:
     """A WSGI (latin-1 transported) path piece as the UTF-8 text the client meant."""
+    if wsgi_value.isascii():
+        return wsgi_value  # ASCII reads the same in latin-1 and UTF-8
     try:
         return wsgi_value.encode("latin-1").decode("utf-8")
     except UnicodeError:

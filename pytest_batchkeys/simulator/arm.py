@@ -7,8 +7,8 @@ keys, and `simulator.rotation` regenerates one of them behind the same checks.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import fnmatch
+import functools
 import json
 import random
 import secrets
@@ -175,18 +175,34 @@ def _check_body(config: SimulatorConfig, req: ArmRequest) -> Reply | None:
 
 
 def _check_api_version(config: SimulatorConfig, query: str) -> Reply | None:
-    params = parse_qs(query, keep_blank_values=True)
-    values = [v for k, vs in params.items() if k.lower() == "api-version" for v in vs]
+    values = _api_versions_cached(query) if len(query) <= 512 else _api_versions(query)
     if not values or not values[0]:
         return arm_error(
             config.error("missing_api_version"),
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
     version = ",".join(values)
-    supported = config.api_versions
-    if version.lower() in {v.lower() for v in supported}:
+    if version.lower() in _lowered(tuple(config.api_versions)):
         return None
     return _unsupported_api_version(config, version)
+
+
+def _api_versions(query: str) -> tuple[str, ...]:
+    """Every api-version value of a query string (the name in any case), in order."""
+    params = parse_qs(query, keep_blank_values=True)
+    return tuple(v for k, vs in params.items() if k.lower() == "api-version" for v in vs)
+
+
+@functools.lru_cache(maxsize=64)
+def _api_versions_cached(query: str) -> tuple[str, ...]:
+    """_api_versions of a short query: clients send the same few queries again and again."""
+    return _api_versions(query)
+
+
+@functools.lru_cache(maxsize=8)
+def _lowered(versions: tuple[str, ...]) -> frozenset[str]:
+    """The supported api-versions, lower case (keyed by the live list's current content)."""
+    return frozenset(v.lower() for v in versions)
 
 
 def _unsupported_api_version(config: SimulatorConfig, version: str) -> Reply:
@@ -240,7 +256,7 @@ def _principal(config: SimulatorConfig, principal_id: str) -> Principal:
 
 def _permitted(principal: Principal, scope: str, action: str) -> bool:
     action = action.lower()
-    if not any(fnmatch.fnmatchcase(action, pattern.lower()) for pattern in principal.actions):
+    if not any(_action_matches(action, pattern) for pattern in principal.actions):
         return False
     lowered = scope.lower()
     for allowed in principal.scopes:
@@ -248,6 +264,11 @@ def _permitted(principal: Principal, scope: str, action: str) -> bool:
         if not prefix or lowered == prefix or lowered.startswith(prefix + "/"):
             return True
     return False
+
+
+def _action_matches(action: str, pattern: str) -> bool:
+    """fnmatch of a lower-case action against a pattern ("*", every action, answered at once)."""
+    return pattern == "*" or fnmatch.fnmatchcase(action, pattern.lower())
 
 
 def _find_subscription(config: SimulatorConfig, sub_id: str) -> Subscription | None:
@@ -274,8 +295,15 @@ def list_keys(ctx: ArmContext, req: ArmRequest) -> Reply:
 
 def keys_reply(account_name: str, primary: str, secondary: str) -> Reply:
     """The 200 answer with an account's keys (BatchAccountKeys, in the real field order)."""
+    return Reply(200, keys_body(account_name, primary, secondary))
+
+
+@functools.lru_cache(maxsize=128)
+def keys_body(account_name: str, primary: str, secondary: str) -> bytes:
+    """The JSON body of keys_reply, serialized once per (account, keys): compact, field order
+    accountName, primary, secondary, as json_reply writes it."""
     body = {"accountName": account_name, "primary": primary, "secondary": secondary}
-    return json_reply(200, body)
+    return json_reply(200, body).body
 
 
 def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
@@ -284,16 +312,23 @@ def admit(ctx: ArmContext, req: ArmRequest, action: str) -> Admitted | Reply:
     grant = _authenticate(ctx, req)
     if isinstance(grant, Reply):
         return grant
-    caller = _caller(config, grant)
-    result = _authorized(ctx, req, grant, action)
+    principal = _principal(config, grant.principal)
+    caller = _caller(grant, principal)
+    result = _authorized(ctx, req, grant, action, (principal, caller))
     if isinstance(result, Reply):
         result.caller = caller
-        return result
-    return dataclasses.replace(result, caller=caller)
+    return result
 
 
-def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant, action: str) -> Admitted | Reply:
-    """The checks after authentication, in order."""
+def _authorized(
+    ctx: ArmContext,
+    req: ArmRequest,
+    grant: Grant,
+    action: str,
+    who: tuple[Principal, Caller],
+) -> Admitted | Reply:
+    """The checks after authentication, in order; `who` is the grant's principal (its role
+    assignments) and the caller that goes with an admitted request."""
     config = ctx.config
     early = (
         _check_body(config, req)
@@ -323,18 +358,19 @@ def _authorized(ctx: ArmContext, req: ArmRequest, grant: Grant, action: str) -> 
         reply = _throttled(config, req, taken.retry_after, action)
         reply.exhausted = True
         return reply
-    found = _resolve(ctx, req, sub, grant, action)
+    principal, caller = who
+    found = _resolve(ctx, req, sub, grant, principal, action)
     if isinstance(found, Reply):
         found.writes_used = taken.used
         return found
     group, account = found
-    return Admitted(sub, group, account, taken.used)
+    return Admitted(sub, group, account, taken.used, caller)
 
 
-def _caller(config: SimulatorConfig, grant: Grant) -> Caller:
+def _caller(grant: Grant, principal: Principal) -> Caller:
     """The caller's tenant and object id (x-ms-operation-identifier, facts §8)."""
     tenant = grant.tenant or placeholders.TENANT_ID
-    return Caller(tenant, _principal(config, grant.principal).oid())
+    return Caller(tenant, principal.oid())
 
 
 def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, action: str) -> Reply:
@@ -368,14 +404,18 @@ def _throttled(config: SimulatorConfig, req: ArmRequest, retry_after: float, act
 
 
 def _resolve(
-    ctx: ArmContext, req: ArmRequest, sub: Subscription, grant: Grant, action: str
+    ctx: ArmContext,
+    req: ArmRequest,
+    sub: Subscription,
+    grant: Grant,
+    principal: Principal,
+    action: str,
 ) -> tuple[ResourceGroup, Account] | Reply:
     config = ctx.config
     scope = (
         f"/subscriptions/{req.subscription}/resourcegroups/{req.resource_group}"
         f"/providers/Microsoft.Batch/batchAccounts/{req.account}"
     )
-    principal = _principal(config, grant.principal)
     if not _permitted(principal, scope, action):
         return arm_error(
             config.error("authorization_failed"),

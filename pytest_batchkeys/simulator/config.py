@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 import uuid
@@ -53,10 +54,14 @@ ACCOUNT_NAME_RE = re.compile(r"^[a-zA-Z0-9]{3,24}$")
 #: digits as `Char.IsLetterOrDigit()` and '-', '_', '(', ')', '.'; "cannot end with '.'".
 _LETTER_OR_DIGIT = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"})
 _GROUP_PUNCTUATION = frozenset("-_.()")
+#: The same rule for ASCII names (the ASCII letters and digits are exactly A-Z, a-z, 0-9).
+_ASCII_GROUP_RE = re.compile(r"[A-Za-z0-9_.()\-]{1,90}")
 
 
 def valid_resource_group_name(name: str) -> bool:
     """ARM's rule: 1-90 UTF-16 units of Unicode letters/digits and -_.(), no final '.'."""
+    if name.isascii():
+        return _ASCII_GROUP_RE.fullmatch(name) is not None and not name.endswith(".")
     units = len(name.encode("utf-16-le")) // 2  # .NET string length counts UTF-16 code units
     if not 1 <= units <= 90 or name.endswith("."):
         return False
@@ -183,7 +188,13 @@ class Principal:
 
     def oid(self) -> str:
         """The object id shown in AuthorizationFailed; derived from `id` when not configured."""
-        return self.object_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"batchkeys:{self.id}"))
+        return self.object_id or derived_object_id(self.id)
+
+
+@functools.lru_cache(maxsize=256)
+def derived_object_id(principal_id: str) -> str:
+    """The object id of a principal without a configured one: a UUID derived from its id."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"batchkeys:{principal_id}"))
 
 
 @dataclass

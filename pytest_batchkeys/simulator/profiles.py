@@ -6,13 +6,23 @@ source: azure-listkeys-facts.md §8 (18 public listKeys recordings, 2019-2026) a
 
 from __future__ import annotations
 
-import random
-import uuid
+import functools
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pytest_batchkeys.simulator.wire import Caller, Reply, RequestIds, client_id_or_none
+from pytest_batchkeys.simulator.wire import (
+    Caller,
+    Reply,
+    RequestIds,
+    client_id_or_none,
+    new_uuid,
+    random_bits,
+)
+
+#: Bodies up to this size keep their gzip form in a small cache (a listKeys body is ~200 bytes).
+_GZIP_CACHE_LIMIT = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,16 +93,42 @@ class Remaining:
         return cls(max(0, start - spent), glob)
 
 
-def _edge_ref(region: str, now: datetime) -> str:
+@dataclass(frozen=True)
+class _Stamps:
+    """The two forms of the current UTC second the ARM headers carry."""
+
+    second: int
+    #: x-ms-routing-request-id's form, e.g. 20260801T101500Z.
+    compact: str
+    #: X-MSEdge-Ref's Ref C form, e.g. 2026-08-01T10:15:00Z.
+    iso: str
+
+
+_stamps = _Stamps(-1, "", "")
+
+
+def _now_stamps() -> _Stamps:
+    """The current second's stamps, formatted once per second (headers carry whole seconds)."""
+    global _stamps
+    second = int(time.time())
+    stamps = _stamps
+    if stamps.second != second:
+        moment = datetime.fromtimestamp(second, UTC)
+        stamps = _Stamps(second, f"{moment:%Y%m%dT%H%M%SZ}", f"{moment:%Y-%m-%dT%H:%M:%SZ}")
+        _stamps = stamps  # one assignment: threads see the old or the new stamps, both whole
+    return stamps
+
+
+def _edge_ref(region: str, iso_now: str) -> str:
     """`Ref A: <32 upper hex> Ref B: <edge machine> Ref C: <ISO time>` (facts §8)."""
-    ref_a = uuid.uuid4().hex.upper()
-    machine = f"{(region[:3] or 'SIM').upper()}EDGE{random.randrange(10_000):04d}"
-    return f"Ref A: {ref_a} Ref B: {machine} Ref C: {now:%Y-%m-%dT%H:%M:%SZ}"
+    ref_a = f"{random_bits(128):032X}"
+    machine = f"{(region[:3] or 'SIM').upper()}EDGE{random_bits(32) % 10_000:04d}"
+    return f"Ref A: {ref_a} Ref B: {machine} Ref C: {iso_now}"
 
 
 def operation_identifier(caller: Caller, region: str) -> str:
     """`tenantId=<guid>,objectId=<guid>/<region>/<guid>` (facts §8, 2026 recording)."""
-    return f"tenantId={caller.tenant},objectId={caller.object_id}/{region.lower()}/{uuid.uuid4()}"
+    return f"tenantId={caller.tenant},objectId={caller.object_id}/{region.lower()}/{new_uuid()}"
 
 
 def arm_headers(
@@ -108,7 +144,7 @@ def arm_headers(
     source: facts §8 "Ids": x-ms-request-id differs from the correlation id and the client's
     x-ms-client-request-id is never echoed.
     """
-    now = datetime.now(UTC)
+    stamps = _now_stamps()
     headers = [
         ("Cache-Control", "no-cache"),
         ("Pragma", "no-cache"),
@@ -127,14 +163,14 @@ def arm_headers(
     headers += [
         ("x-ms-request-id", ids.request_id),
         ("x-ms-correlation-request-id", ids.correlation_id),
-        ("x-ms-routing-request-id", f"{region}:{now:%Y%m%dT%H%M%SZ}:{ids.correlation_id}"),
+        ("x-ms-routing-request-id", f"{region}:{stamps.compact}:{ids.correlation_id}"),
         ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
         ("X-Content-Type-Options", "nosniff"),
     ]
     if profile.operation_identifier and caller is not None:
         headers.append(("x-ms-operation-identifier", operation_identifier(caller, region)))
     if profile.edge_headers:
-        headers += [("X-Cache", "CONFIG_NOCACHE"), ("X-MSEdge-Ref", _edge_ref(region, now))]
+        headers += [("X-Cache", "CONFIG_NOCACHE"), ("X-MSEdge-Ref", _edge_ref(region, stamps.iso))]
     headers.extend(reply.headers)
     return headers
 
@@ -165,7 +201,20 @@ def entra_headers(
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
     """True when Accept-Encoding lists gzip (or *) with a non-zero quality."""
-    for item in (accept_encoding or "").split(","):
+    if not accept_encoding:
+        return False
+    if len(accept_encoding) <= 256:  # the few values clients send, answered from a small cache
+        return _accepts_gzip_cached(accept_encoding)
+    return _accepts_gzip(accept_encoding)
+
+
+@functools.lru_cache(maxsize=64)
+def _accepts_gzip_cached(accept_encoding: str) -> bool:
+    return _accepts_gzip(accept_encoding)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.split(","):
         coding, _, params = item.strip().partition(";")
         if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
             continue
@@ -194,11 +243,25 @@ def encode_body(
     """
     if not gzip_ok or not body:
         return body, [*headers, ("Content-Length", str(len(body)))]
-    # gzip wrapper (16 +), 4 KiB window, small state: 36 us instead of gzip.compress's 140 us
-    # for a listKeys body; bodies are small, so the window costs no compression.
-    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + 12, 2)
-    packed = packer.compress(body) + packer.flush()
+    packed = _gzip_cached(body) if len(body) <= _GZIP_CACHE_LIMIT else gzip_body(body)
     extra = [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
     if keep_length or not profile.chunked_gzip:
         extra.append(("Content-Length", str(len(packed))))
     return packed, [*headers, *extra]
+
+
+def gzip_body(body: bytes) -> bytes:
+    """`body` in gzip form; the same bytes in give the same bytes out (no time in the header).
+
+    gzip wrapper (16 +), 4 KiB window, small state: 36 us instead of gzip.compress's 140 us
+    for a listKeys body; bodies are small, so the window costs no compression.
+    """
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + 12, 2)
+    return packer.compress(body) + packer.flush()
+
+
+@functools.lru_cache(maxsize=64)
+def _gzip_cached(body: bytes) -> bytes:
+    """gzip_body of a small body, compressed once: an account's keys answer is sent again and
+    again byte for byte, so its gzip form is too."""
+    return gzip_body(body)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
+import random
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -17,6 +19,10 @@ HTML_TYPE = "text/html; charset=utf-8"
 #: environ key the app sets (to True) when its answer must end the connection (a cut body).
 CLOSE_CONNECTION = "pytest_batchkeys.close_connection"
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+#: The generator behind new_uuid: its own state, so random.seed() in a test changes no id.
+_IDS = random.Random(os.urandom(32))
+if hasattr(os, "register_at_fork"):  # POSIX: a forked child reseeds, so it repeats no id
+    os.register_at_fork(after_in_child=lambda: _IDS.seed(os.urandom(32)))
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,25 @@ def rp_error(
     return arm_error(choice, text, target=target, headers=headers)
 
 
+def new_uuid() -> str:
+    """A random (version 4) UUID as text, the same shape as `str(uuid.uuid4())` at a fifth of its
+    cost: 122 random bits, version nibble 4, variant nibble one of 8, 9, a, b.
+
+    The bits come from a private generator seeded from os.urandom, not from os.urandom itself:
+    these are request ids, not secrets, and os.urandom releases the GIL on every call, which lets
+    another thread take it in the middle of an answer (four ids per answer, four handoffs).
+    """
+    digits = f"{_IDS.getrandbits(128):032x}"
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+
+
+def random_bits(count: int) -> int:
+    """`count` random bits from new_uuid's generator (ids and edge references, not secrets)."""
+    return _IDS.getrandbits(count)
+
+
+@functools.lru_cache(maxsize=128)
 def status_line(status: int) -> str:
     """`"429 Too Many Requests"`; unknown codes get a generic phrase."""
     try:
@@ -129,4 +154,4 @@ class RequestIds:
     @classmethod
     def for_request(cls, correlation: str | None) -> RequestIds:
         """A new request id; the client's correlation id when usable, else another new one."""
-        return cls(str(uuid.uuid4()), client_id_or_none(correlation) or str(uuid.uuid4()))
+        return cls(new_uuid(), client_id_or_none(correlation) or new_uuid())

@@ -18,6 +18,7 @@ from pytest_batchkeys.simulator import (
     SimulatorConfig,
     StaticToken,
     Subscription,
+    Throttle,
 )
 
 TIMEOUT = 5
@@ -101,12 +102,20 @@ def test_every_response_carries_the_arm_headers(sim: Simulator) -> None:
     assert "x-ms-client-request-id" not in failed.headers
 
 
-def test_ratelimit_header_counts_down_per_subscription(sim: Simulator) -> None:
-    token = sim.issue_token()
-    values = [
-        int(post(sim.listkeys_url(), token).headers["x-ms-ratelimit-remaining-subscription-writes"])
-        for _ in range(3)
-    ]
+def test_ratelimit_header_counts_down_per_subscription() -> None:
+    # ARM's bucket size, refilled slowly: at the default 10 writes/s a loaded machine that takes
+    # 0.1 s between two requests gets a write back (798, 798).
+    config = SimulatorConfig(throttle=Throttle(capacity=200, refill_per_second=0.01))
+    with Simulator(config) as sim:
+        token = sim.issue_token()
+        values = [
+            int(
+                post(sim.listkeys_url(), token).headers[
+                    "x-ms-ratelimit-remaining-subscription-writes"
+                ]
+            )
+            for _ in range(3)
+        ]
     assert values == [799, 798, 797]  # facts §8: the 2026 recording's first write says 799
 
 
