@@ -82,3 +82,8 @@ def test_contract_benchmark_generated_part_runs_small() -> None:
         str(BENCH / "bench_contract.py"), "--only", "b", "--cases", "10", "--live-repeats", "1"
     )
     assert "RATIO" in out
+
+
+def test_simulator_benchmark_runs_small() -> None:
+    out = run(str(BENCH / "bench_simulator.py"), "--requests", "40", "--rounds", "1")
+    assert "RATIO simulator listKeys (gzip) / floor" in out
