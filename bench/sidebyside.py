@@ -112,7 +112,7 @@ def print_table(
     print(f"  {rounds} interleaved rounds per variant (order rotated, warm-up discarded)")
     width = max(len(name) for name in samples) + 2
     print(
-        f"  {'variant':<{width}}{'median':>10}{'min':>10}{'max':>10}{'noise':>8}"
+        f"  {'variant':<{width}}{'median':>11}{'min':>11}{'max':>11}{'noise':>8}"
         f"{'ratio':>9}  per-round ratios"
     )
     ratios: dict[str, float] = {}
@@ -126,9 +126,9 @@ def print_table(
             if per_round
             else "(floor)"
         )
-        digits = 3 if scale == 1.0 else 1
+        digits = 3 if scale == 1.0 and unit == "s" else 1
         cells = "".join(
-            f"{value * scale:>{10 - len(unit)}.{digits}f}{unit}"
+            f"{value * scale:>{11 - len(unit)}.{digits}f}{unit}"
             for value in (item.median, min(item.values), max(item.values))
         )
         print(f"  {name:<{width}}{cells}{item.noise:>8.0%}{ratio:>8.3f}x  {rounds_text}")
