@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,14 @@ def test_contract_benchmark_generated_part_runs_small() -> None:
 def test_simulator_benchmark_runs_small() -> None:
     out = run(str(BENCH / "bench_simulator.py"), "--requests", "40", "--rounds", "1")
     assert "RATIO simulator listKeys (gzip) / floor" in out
+
+
+def test_run_all_names_every_timing_benchmark_with_options_it_accepts() -> None:
+    script = (BENCH / "run-all.sh").read_text()
+    listed = re.findall(r'"(bench_\w+\.py)([^"]*)"', script)
+    names = {name for name, _ in listed}
+    counts_not_time = {"bench_atomic.py", "bench_bad_inputs.py"}
+    assert names == {p.name for p in BENCH.glob("bench_*.py")} - counts_not_time
+    for name, options in listed:
+        usage = run(str(BENCH / name), "--help")
+        assert all(word in usage for word in options.split() if word.startswith("--")), name
