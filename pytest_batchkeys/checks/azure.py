@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -25,6 +25,7 @@ __all__ = [
     "Exchange",
     "account_name_echoes_request",
     "cloud_error_shape",
+    "exchange_for",
     "json_body",
     "keys_are_base64_64_bytes",
     "keys_differ",
@@ -46,11 +47,28 @@ REQUEST_ID_HEADERS: Final = ("x-ms-request-id", "x-ms-correlation-request-id")
 _NOT_PARSED: Final = object()
 
 
+class ResponseLike(Protocol):
+    """What the Azure checks read of a response: a requests.Response, or a recording's view."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One response and what the checks derive from it: parsed body, requested account, options."""
 
-    response: requests.Response
+    response: ResponseLike
+    url: str
     body: Any
     body_error: str | None
     requested_account: str | None
@@ -68,12 +86,12 @@ class Exchange:
         return str(self.response.headers.get(name) or "").strip()
 
 
-def media_type(response: requests.Response) -> str:
+def media_type(response: ResponseLike) -> str:
     """The response's media type, lower-cased, without parameters ('' when absent)."""
     return str(response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
-def claims_json(response: requests.Response) -> bool:
+def claims_json(response: ResponseLike) -> bool:
     """True when the Content-Type says the body is JSON (application/json or any +json type)."""
     kind = media_type(response)
     return kind == "application/json" or kind.endswith("+json")
@@ -126,10 +144,29 @@ def make_exchange(
     negative: bool = False,
 ) -> Exchange:
     """The Exchange for a response; the requested account is expected_account or the URL's."""
+    return exchange_for(
+        response,
+        url=str(response.request.url or ""),
+        expected_account=expected_account,
+        selected=selected,
+        negative=negative,
+    )
+
+
+def exchange_for(
+    response: ResponseLike,
+    *,
+    url: str,
+    expected_account: str | None = None,
+    selected: Iterable[str] = (),
+    negative: bool = False,
+) -> Exchange:
+    """The Exchange for any response-like object sent to `url` (see make_exchange)."""
     body, error = parse_body(response.content or b"")
-    account, api_version = _listkeys_parts(str(response.request.url or ""))
+    account, api_version = _listkeys_parts(url)
     return Exchange(
         response=response,
+        url=url,
         body=body,
         body_error=error,
         requested_account=expected_account if expected_account is not None else account,
@@ -231,7 +268,7 @@ def account_name_echoes_request(exchange: Exchange) -> list[Problem]:
             Problem(
                 title,
                 "a URL ending in /batchAccounts/{accountName}/listKeys, or expected_account",
-                f"no account name in {urlsplit(str(exchange.response.request.url)).path!r}",
+                f"no account name in {urlsplit(exchange.url).path!r}",
             )
         ]
     name = body.get("accountName")

@@ -8,12 +8,12 @@ schemathesis is imported only when a schemathesis check runs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import requests
 
-from pytest_batchkeys.checks.azure import AZURE, KEY_FIELDS, Exchange, make_exchange
+from pytest_batchkeys.checks.azure import AZURE, KEY_FIELDS, Exchange, exchange_for, make_exchange
 from pytest_batchkeys.checks.curl import curl_line
 from pytest_batchkeys.checks.schema import run_schemathesis_check, schemathesis_response
 from pytest_batchkeys.checks.violations import (
@@ -25,7 +25,14 @@ from pytest_batchkeys.checks.violations import (
 from pytest_batchkeys.errors import UsageProblem
 from pytest_batchkeys.secrets.placeholders import REDACTED
 
-__all__ = ["AZURE_CHECKS", "CHECKS", "SCHEMATHESIS_CHECKS", "assert_conforms", "run_checks"]
+__all__ = [
+    "AZURE_CHECKS",
+    "CHECKS",
+    "SCHEMATHESIS_CHECKS",
+    "assert_conforms",
+    "run_checks",
+    "run_recorded_checks",
+]
 
 SCHEMATHESIS_CHECKS: Final = (
     "not_a_server_error",
@@ -121,21 +128,24 @@ def _scrubber(exchange: Exchange, redact: Callable[[str], str] | None) -> Callab
 
 
 def _collect(
-    exchange: Exchange, names: tuple[str, ...], operation: Any | None
+    exchange: Exchange,
+    names: tuple[str, ...],
+    operation: Any | None,
+    response: requests.Response | None = None,
 ) -> list[tuple[str, Problem]]:
-    """Run the named checks in order; (check name, problem) for everything they found."""
+    """Run the named checks in order; (check name, problem) for everything they found.
+
+    The schemathesis checks need the requests.Response itself (`response`) and the operation.
+    """
     found: list[tuple[str, Problem]] = []
     st_names = [name for name in names if name in SCHEMATHESIS_CHECKS]
-    if st_names and operation is not None:
+    if st_names and operation is not None and response is not None:
         from pytest_batchkeys.recording.interactions import case_for_request
 
-        case = case_for_request(operation, exchange.response.request)
-        st_response = schemathesis_response(exchange.response)
+        case = case_for_request(operation, response.request)
+        st_response = schemathesis_response(response)
         for name in st_names:
-            found += [
-                (name, p)
-                for p in run_schemathesis_check(name, case, st_response, exchange.response)
-            ]
+            found += [(name, p) for p in run_schemathesis_check(name, case, st_response, response)]
     for name in names:
         if name in AZURE:
             found += [(name, p) for p in AZURE[name](exchange)]
@@ -169,11 +179,38 @@ def run_checks(
     exchange = make_exchange(
         response, expected_account=expected_account, selected=names, negative=negative
     )
-    found = _collect(exchange, names, operation)
+    found = _collect(exchange, names, operation, response)
+    return _report(exchange, names, found, lambda: request, redact)
+
+
+def run_recorded_checks(
+    interaction: Mapping[str, Any], *, redact: Callable[[str], str] | None = None
+) -> CheckReport:
+    """The Azure checks on one recorded exchange, as `run_checks` runs them on the response
+    `response_from_interaction` rebuilds, without building it (`batchkeys verify` over many
+    recordings). The request is rebuilt only for the curl line of a failure."""
+    from pytest_batchkeys.recording.interactions import recorded_view, request_from_interaction
+
+    names = _default_selection(False, False)
+    exchange = exchange_for(
+        recorded_view(interaction), url=str(interaction["request"]["uri"]), selected=names
+    )
+    found = _collect(exchange, names, None)
+    return _report(exchange, names, found, lambda: request_from_interaction(interaction), redact)
+
+
+def _report(
+    exchange: Exchange,
+    names: tuple[str, ...],
+    found: list[tuple[str, Problem]],
+    request: Callable[[], requests.PreparedRequest],
+    redact: Callable[[str], str] | None,
+) -> CheckReport:
+    """The report of what the checks found: each failure scrubbed, with the curl line."""
     if not found:  # the common case: no curl line or scrubbing needed
         return CheckReport(ran=names, failures=())
     scrub = _scrubber(exchange, redact)
-    curl = curl_line(request, redact=scrub)
+    curl = curl_line(request(), redact=scrub)
     failures = tuple(
         ContractViolation(
             check=name,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 from urllib.parse import unquote_plus, urlsplit
 
+from pytest_batchkeys.checks.run import run_recorded_checks
 from pytest_batchkeys.errors import CassetteError
 from pytest_batchkeys.recording.formats import (
     Recording,
@@ -239,7 +240,7 @@ def _with_placeholder_keys_as_fakes(interaction: dict[str, Any]) -> dict[str, An
     data, encoded = _response_body(interaction)
     plain = decompress(data, "gzip" if encoded else None) if encoded else None
     text = (plain if plain is not None else data).decode("utf-8", errors="replace")
-    if plain is None and "\\" not in text and not any(word in text for word in _FOREIGN_WORDS):
+    if plain is None and "\\" not in text and not _FOREIGN_WORDS.search(text):
         return interaction  # no placeholder, even escaped, can be in it: skip parsing it here
     body = parse_json_body(text)
     if not isinstance(body, dict):
@@ -258,17 +259,19 @@ def _with_placeholder_keys_as_fakes(interaction: dict[str, Any]) -> dict[str, An
 
 
 #: Every placeholder key other recorders write, as a literal word to look for in a body.
-_FOREIGN_WORDS: Final = tuple(
-    placeholders.KNOWN_KEY_PLACEHOLDERS
-    - {placeholders.FAKE_PRIMARY_KEY, placeholders.FAKE_SECONDARY_KEY}
+_FOREIGN_WORDS: Final = re.compile(
+    "|".join(
+        re.escape(word)
+        for word in sorted(
+            placeholders.KNOWN_KEY_PLACEHOLDERS
+            - {placeholders.FAKE_PRIMARY_KEY, placeholders.FAKE_SECONDARY_KEY}
+        )
+    )
 )
 
 
 def _contract_issues(interaction: dict[str, Any], file: str, location: str) -> list[Issue]:
     """Findings (what the service did wrong) and warnings (what a recording cannot show)."""
-    from pytest_batchkeys.checks.run import run_checks
-    from pytest_batchkeys.recording.interactions import response_from_interaction
-
     issues: list[Issue] = []
     warning = _content_length_warning(interaction)
     if warning:
@@ -278,8 +281,10 @@ def _contract_issues(interaction: dict[str, Any], file: str, location: str) -> l
         message = f"server error {status}: the service failed instead of answering"
         issues.append(Issue("finding", file, location, "contract", "", message))
     headerless = not (interaction.get("response") or {}).get("headers")
-    response = response_from_interaction(_with_placeholder_keys_as_fakes(interaction))
-    for failure in run_checks(response, redact=_redact_shapes).failures:
+    checked = run_recorded_checks(
+        _with_placeholder_keys_as_fakes(interaction), redact=_redact_shapes
+    )
+    for failure in checked.failures:
         limited = failure.check in RECORDING_LIMITED_CHECKS or (
             headerless and failure.check in _HEADER_CHECKS
         )

@@ -12,6 +12,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -156,19 +157,42 @@ class RecordedResponse(requests.Response):
         self._raw_value, self._raw_parts = value, None
 
 
-def response_from_interaction(interaction: Mapping[str, Any]) -> requests.Response:
-    """The recorded response as a requests.Response whose .request is the recorded request."""
+@dataclass(frozen=True)
+class RecordedView:
+    """What the Azure checks read of a recorded response, without a requests.Response."""
+
+    status_code: int
+    reason: str
+    headers: CaseInsensitiveDict[str]
+    content: bytes
+    pairs: list[tuple[str, str]]
+
+
+def recorded_view(interaction: Mapping[str, Any]) -> RecordedView:
+    """The recorded response: status, reason, folded headers and the decoded body, as
+    response_from_interaction gives them."""
     recorded = interaction["response"]
-    status = int(recorded["status"]["code"])
-    reason = str(recorded["status"].get("message") or "")
     pairs = _headers_multi(recorded.get("headers"))
     headers = _joined(pairs)
     body = recorded.get("body") or {}
+    return RecordedView(
+        status_code=int(recorded["status"]["code"]),
+        reason=str(recorded["status"].get("message") or ""),
+        headers=headers,
+        content=_decoded(_as_bytes(body.get("string")), headers.get("Content-Encoding")),
+        pairs=pairs,
+    )
+
+
+def response_from_interaction(interaction: Mapping[str, Any]) -> requests.Response:
+    """The recorded response as a requests.Response whose .request is the recorded request."""
+    view = recorded_view(interaction)
+    status, reason, headers, pairs = view.status_code, view.reason, view.headers, view.pairs
     response = RecordedResponse()
     response.status_code = status
     response.reason = reason
     response.headers = headers
-    response._content = _decoded(_as_bytes(body.get("string")), headers.get("Content-Encoding"))
+    response._content = view.content
     response._content_consumed = True  # type: ignore[attr-defined]
     response.encoding = requests.utils.get_encoding_from_headers(headers)
     response._raw_parts = (status, reason, pairs)
